@@ -1,0 +1,147 @@
+"""The `fanfare-mock` command: serve the mock, or print the OpenAPI documents it implements."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+DEFAULT_PORT = 4010
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    bad = [k for k in keys if not k.startswith(("sk_live_", "sk_test_"))]
+    if not keys or bad:
+        raise argparse.ArgumentTypeError(
+            "--keys takes a comma-separated list of secret keys (sk_live_... or sk_test_...)"
+        )
+    return keys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fanfare-mock",
+        description="A stateful local mock of Fanfare's Admin API (/api/v1 guide dialect and /api reference "
+        "dialect over one in-memory world), with a control plane under /_mock.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the mock server",
+        description="Start the mock. Any secret key (Authorization: Bearer sk_test_...) is its own organization, "
+        "created and seeded with --consumers consumers on first use, unless --keys pins a fixed set.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_positive_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    serve.add_argument("--seed", type=_positive_int, default=0, help="seed of the generated world (default: 0)")
+    serve.add_argument(
+        "--consumers",
+        type=_positive_int,
+        default=1000,
+        help="consumers generated per organization (default: 1,000; 1,000,000 works)",
+    )
+    serve.add_argument(
+        "--keys",
+        type=_keys,
+        default=None,
+        metavar="K1,K2",
+        help="only accept these secret keys; their organizations are seeded at start (default: accept any sk_ key)",
+    )
+    serve.add_argument(
+        "--cors-origins",
+        default=None,
+        metavar="O1,O2",
+        help="origins allowed to call the mock from a browser: a comma-separated list, or '*' "
+        "(default: any http://localhost:PORT and http://127.0.0.1:PORT)",
+    )
+    serve.add_argument(
+        "--quiet", action="store_true", help="do not log one line per request (for benchmarks)"
+    )
+    serve.add_argument(
+        "--no-strict",
+        action="store_true",
+        help="do not validate the mock's own responses against the spec (they are validated by default)",
+    )
+
+    spec = commands.add_parser("spec", help="print an OpenAPI document the mock implements")
+    spec.add_argument("document", nargs="?", default="fanfare", choices=["fanfare", "mock"])
+    spec.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "spec":
+        return _print_spec(args.document, args.output)
+    return _serve(args)
+
+
+def _print_spec(document: str, output: str) -> int:
+    import fanfare_spec
+
+    text = json.dumps(fanfare_spec.load(document), indent=1, ensure_ascii=False) + "\n"
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mock_server.app import create_app
+
+    origins = None
+    if args.cors_origins is not None:
+        origins = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    app = create_app(
+        seed=args.seed,
+        consumers=args.consumers,
+        keys=args.keys,
+        cors_origins=origins,
+        strict_responses=not args.no_strict,
+        log_requests=not args.quiet,
+        progress=progress,
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"fanfare-mock serving http://{host}:{args.port}", flush=True)
+    print(
+        f"  guide dialect http://{host}:{args.port}/api/v1/...   reference dialect http://{host}:{args.port}/api/...",
+        flush=True,
+    )
+    print(f"  control plane http://{host}:{args.port}/_mock/...   Ctrl-C stops", flush=True)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+    )
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+    print("fanfare-mock stopped", flush=True)
+    return 0

@@ -1,0 +1,386 @@
+"""CSV rows for audience imports: split a byte stream into records, read the header, check each row.
+
+Works on bytes, one record at a time, so an invalid UTF-8 sequence spoils one row (not the file) and
+memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import TypeAlias
+
+from mock_server.domain.errors import Invalid, TooLarge
+
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+
+#: The documented file limits (facts §4 "CSV imports").
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DATA_ROWS = 100_000
+#: Not documented: the cap behind the "Row too long" error. Generous for a metadata column, and it bounds
+#: the one record we ever hold, which is what keeps memory flat on a file with a runaway quote.
+MAX_ROW_BYTES = 32 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_data_rows: int = MAX_DATA_ROWS
+    max_row_bytes: int = MAX_ROW_BYTES
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class RowIssue(StrEnum):
+    """The documented row errors, worded as the docs word them (plus two the docs imply)."""
+
+    ENCODING = "Encoding error"
+    INVALID_EMAIL = "Invalid email"
+    MISSING_IDENTIFIER = "Missing required field"
+    INVALID_PHONE = "Invalid phone (E.164)"
+    TOO_LONG = "Row too long"
+    INVALID_METADATA = "Invalid metadata JSON"
+    INVALID_LOYALTY_POINTS = "Invalid loyaltyPoints"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One rejected row. `row` numbers records as a spreadsheet does: the header is row 1."""
+
+    row: int
+    issues: tuple[str, ...]
+
+
+class ImportFileRejected(Invalid):
+    """The file as a whole cannot be imported (no header, no identifier column, over a limit...).
+
+    Raised inside the importer and turned into a FAILED import with this message; a handler that checks a
+    file synchronously may map it like any `Invalid`.
+    """
+
+
+def check_declared_size(content_length: int, limits: Limits = DEFAULT_LIMITS) -> None:
+    """For handlers: refuse an upload whose declared length is over the limit, before reading it."""
+    if content_length > limits.max_file_bytes:
+        raise TooLarge(f"File too large: the maximum is 10 MB ({limits.max_file_bytes:,} bytes)")
+
+
+class Column(Enum):
+    EMAIL = "email"
+    PHONE = "phone"
+    EXTERNAL_ID = "externalId"
+    FIRST_NAME = "firstName"
+    LAST_NAME = "lastName"
+    FULL_NAME = "fullName"
+    TAGS = "tags"
+    LOYALTY_POINTS = "loyaltyPoints"
+    LOYALTY_TIER = "loyaltyTier"
+    METADATA = "metadata"
+
+
+IDENTIFIER_COLUMNS = (Column.EMAIL, Column.PHONE, Column.EXTERNAL_ID)
+# Header cells match case-insensitively and ignoring `_`, `-` and spaces, so `External ID`, `external_id`
+# and `EMAIL` all work: spreadsheets export headers in every style.
+_COLUMN_KEYS = {c.value.lower(): c for c in Column}
+_KEY_NOISE = re.compile(r"[\s_\-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    columns: tuple[tuple[Column, int], ...]
+    ignored: tuple[str, ...]  # unknown columns: ignored, listed so a view or a log can say so
+
+    def position(self, column: Column) -> int | None:
+        for col, index in self.columns:
+            if col is column:
+                return index
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One CSV record's bytes (line break removed), or None when it outgrew `max_row_bytes` (then dropped)."""
+
+    number: int
+    raw: bytes | None
+
+
+class RecordSplitter:
+    """Push parser: feed byte chunks, get back complete records.
+
+    UTF-8 never uses the bytes of `"` or `\\n` inside a multi-byte sequence, so records can be cut on raw
+    bytes: a line break ends a record when the record so far holds an even number of quotes.
+    """
+
+    __slots__ = ("_number", "_overflow", "_parts", "_quotes", "_size", "bytes_seen", "max_row_bytes")
+
+    def __init__(self, max_row_bytes: int = MAX_ROW_BYTES) -> None:
+        self.max_row_bytes = max_row_bytes
+        self.bytes_seen = 0
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._quotes = 0
+        self._overflow = False
+        self._number = 0
+
+    def feed(self, chunk: bytes) -> list[Record]:
+        self.bytes_seen += len(chunk)
+        out: list[Record] = []
+        pieces = chunk.split(b"\n")
+        last = len(pieces) - 1
+        for i, piece in enumerate(pieces):
+            self._absorb(piece)
+            if i == last:
+                break
+            if self._overflow or not self._quotes & 1:
+                out.append(self._emit())
+            else:  # the line break sits inside a quoted field: it belongs to the record
+                self._absorb(b"\n")
+        return out
+
+    def close(self) -> list[Record]:
+        if self._parts or self._overflow:
+            return [self._emit()]
+        return []
+
+    def _absorb(self, piece: bytes) -> None:
+        if not piece:
+            return
+        self._quotes += piece.count(b'"')
+        if self._overflow:
+            return
+        self._size += len(piece)
+        if self._size > self.max_row_bytes:
+            # Drop what we hold; the record ends at the next line break whatever its quotes say, so a
+            # stray quote costs one "Row too long" instead of swallowing the rest of the file.
+            self._overflow = True
+            self._parts.clear()
+        else:
+            self._parts.append(piece)
+
+    def _emit(self) -> Record:
+        self._number += 1
+        if self._overflow:
+            record = Record(self._number, None)
+        else:
+            raw = self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
+            record = Record(self._number, raw[:-1] if raw.endswith(b"\r") else raw)
+        self._parts = []
+        self._size = 0
+        self._quotes = 0
+        self._overflow = False
+        return record
+
+
+def iter_records(chunks: Iterable[bytes], limits: Limits) -> Iterator[Record]:
+    """Every record of the upload, enforcing the file-size limit as bytes arrive (stops reading past it)."""
+    splitter = RecordSplitter(limits.max_row_bytes)
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if splitter.bytes_seen == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]  # a UTF-8 byte-order mark (Excel writes one) is not part of the header
+            splitter.bytes_seen += 3
+        records = splitter.feed(chunk)
+        if splitter.bytes_seen > limits.max_file_bytes:
+            raise ImportFileRejected(
+                f"File too large: the maximum is 10 MB ({limits.max_file_bytes:,} bytes)"
+            )
+        yield from records
+    yield from splitter.close()
+
+
+def is_blank(record: Record) -> bool:
+    """An empty line, or one of bare commas (spreadsheets export those): not a data row, not counted."""
+    return record.raw is not None and not record.raw.strip(b" \t\r,")
+
+
+def split_fields(text: str) -> list[str]:
+    if '"' not in text:
+        return text.split(",")  # the common case, at C speed
+    return next(csv.reader((text,)), [])
+
+
+def read_header(record: Record) -> Header:
+    """The header row's columns; raises ImportFileRejected with a reason a person can act on."""
+    if record.raw is None:
+        raise ImportFileRejected("Header row too long: is the first row really a header?")
+    try:
+        text = record.raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportFileRejected("Encoding error in the header row: the file must be UTF-8") from None
+    cells = [cell.strip() for cell in split_fields(text)]
+    columns: list[tuple[Column, int]] = []
+    ignored: list[str] = []
+    seen: set[Column] = set()
+    for index, cell in enumerate(cells):
+        column = _COLUMN_KEYS.get(_KEY_NOISE.sub("", cell).lower())
+        if column is None:
+            ignored.append(cell)
+        elif column in seen:
+            raise ImportFileRejected(f"Duplicate column in the header row: {column.value}")
+        else:
+            seen.add(column)
+            columns.append((column, index))
+    if not seen.intersection(IDENTIFIER_COLUMNS):
+        if any(_EMAIL.match(c) or _PHONE.match(_PHONE_NOISE.sub("", c)) for c in cells):
+            raise ImportFileRejected(
+                "Header row required: the first row looks like data. Add a header row naming the columns "
+                "(at least one of email, phone, externalId)"
+            )
+        raise ImportFileRejected(
+            "The header row must name at least one identifier column: email, phone or externalId"
+        )
+    return Header(tuple(columns), tuple(ignored))
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerRow:
+    """A valid row, normalised: email lowercased, phone in E.164, extra columns folded into metadata."""
+
+    row: int
+    email: str | None
+    phone: str | None
+    external_id: str | None
+    full_name: str | None
+    loyalty_points: int | None
+    metadata: dict[str, JsonValue] | None
+
+
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all. We ask for at least
+# 7 digits so that `+12` is refused; spaces, dashes, dots and brackets are removed first (people type them).
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+
+
+def normalise_email(value: str) -> str | None:
+    email = value.strip().lower()
+    return email if len(email) <= 254 and _EMAIL.match(email) else None
+
+
+def normalise_phone(value: str) -> str | None:
+    phone = _PHONE_NOISE.sub("", value)
+    return phone if _PHONE.match(phone) else None
+
+
+def parse_row(header: Header, record: Record) -> ConsumerRow | RowError:
+    """Check one data record against the header; every problem of the row is reported, not only the first."""
+    if record.raw is None:
+        return RowError(record.number, (RowIssue.TOO_LONG.value,))
+    try:
+        text = record.raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return RowError(record.number, (RowIssue.ENCODING.value,))
+    fields = split_fields(text)
+    values: dict[Column, str] = {}
+    for column, index in header.columns:
+        if index < len(fields):  # a short row leaves its last columns empty rather than failing
+            value = fields[index].strip()
+            if value:
+                values[column] = value
+    issues: list[str] = []
+    email = phone = None
+    if Column.EMAIL in values:
+        email = normalise_email(values[Column.EMAIL])
+        if email is None:
+            issues.append(RowIssue.INVALID_EMAIL.value)
+    if Column.PHONE in values:
+        phone = normalise_phone(values[Column.PHONE])
+        if phone is None:
+            issues.append(RowIssue.INVALID_PHONE.value)
+    external_id = values.get(Column.EXTERNAL_ID)
+    if not (Column.EMAIL in values or Column.PHONE in values or external_id):
+        issues.append(RowIssue.MISSING_IDENTIFIER.value)
+    metadata: dict[str, JsonValue] | None = None
+    if Column.METADATA in values:
+        try:
+            parsed = json.loads(values[Column.METADATA])
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            metadata = parsed
+        else:
+            issues.append(RowIssue.INVALID_METADATA.value)
+    points: int | None = None
+    if Column.LOYALTY_POINTS in values:
+        raw_points = values[Column.LOYALTY_POINTS]
+        if raw_points.isascii() and raw_points.isdigit():
+            points = int(raw_points)
+        else:
+            issues.append(RowIssue.INVALID_LOYALTY_POINTS.value)
+    if issues:
+        return RowError(record.number, tuple(issues))
+    return ConsumerRow(
+        row=record.number,
+        email=email,
+        phone=phone,
+        external_id=external_id,
+        full_name=_full_name(values),
+        loyalty_points=points,
+        metadata=_metadata(values, metadata),
+    )
+
+
+def _full_name(values: dict[Column, str]) -> str | None:
+    if Column.FULL_NAME in values:
+        return values[Column.FULL_NAME]
+    parts = [values[c] for c in (Column.FIRST_NAME, Column.LAST_NAME) if c in values]
+    return " ".join(parts) or None
+
+
+def _metadata(values: dict[Column, str], given: dict[str, JsonValue] | None) -> dict[str, JsonValue] | None:
+    # firstName, lastName, tags and loyaltyTier have no consumer attribute in either dialect: they land in
+    # metadata (where `metadata.<key>` rules can reach them); an explicit column beats a metadata key.
+    extra: dict[str, JsonValue] = {}
+    for column in (Column.FIRST_NAME, Column.LAST_NAME, Column.LOYALTY_TIER):
+        if column in values:
+            extra[column.value] = values[column]
+    if Column.TAGS in values:
+        tags = [t.strip() for t in values[Column.TAGS].split(",")]
+        extra["tags"] = list(dict.fromkeys(t for t in tags if t))
+    if not extra:
+        return given
+    return {**(given or {}), **extra}
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """What the first pass learns: the header and the number of data rows."""
+
+    header: Header
+    data_rows: int
+
+
+def scan_file(chunks: Iterable[bytes], limits: Limits) -> FileScan:
+    """Pass one: file-level checks only (header, size, row count), so that a rejected file changes nothing."""
+    records = iter_records(chunks, limits)
+    header = _first_header(records)
+    rows = 0
+    for record in records:
+        if not is_blank(record):
+            rows += 1
+            if rows > limits.max_data_rows:
+                raise ImportFileRejected(f"Too many rows: the maximum is {limits.max_data_rows:,} data rows")
+    return FileScan(header, rows)
+
+
+def iter_rows(chunks: Iterable[bytes], limits: Limits) -> Iterator[ConsumerRow | RowError]:
+    """Pass two: every data row, parsed and checked, in file order (blank lines are skipped, not counted)."""
+    records = iter_records(chunks, limits)
+    header = _first_header(records)
+    for record in records:
+        if not is_blank(record):
+            yield parse_row(header, record)
+
+
+def _first_header(records: Iterator[Record]) -> Header:
+    for record in records:
+        if not is_blank(record):
+            return read_header(record)
+    raise ImportFileRejected("Header row required: the file is empty")

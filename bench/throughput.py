@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ sys.path.insert(1, str(ROOT))  # fanfare_spec from the checkout
 
 import prism_compat  # noqa: E402
 import wrk  # noqa: E402
-from servers import Server, free_port, request  # noqa: E402
+from servers import Server, free_port, machine_busy_seconds, request  # noqa: E402
 
 TOKEN = "sk_test_bench"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
@@ -84,6 +85,8 @@ class Measurement:
     result: wrk.WrkResult | None = None
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
+    other_cpu_s: float = 0.0  # everything else busy on the machine meanwhile: it skews the figures
+    all_rps: list[float] = field(default_factory=list)  # every round's throughput, when --rounds > 1
     check: str = ""  # the pre-check line: status and first bytes
     error: str | None = None
 
@@ -200,7 +203,9 @@ def precheck(subject: Subject, workload: Workload) -> str:
     return line
 
 
-def measure(subject: Subject, workload: Workload, args: argparse.Namespace, tmp: Path) -> Measurement:
+def measure(
+    subject: Subject, workload: Workload, args: argparse.Namespace, tmp: Path, round_no: int
+) -> Measurement:
     m = Measurement()
     try:
         m.check = precheck(subject, workload)
@@ -214,14 +219,18 @@ def measure(subject: Subject, workload: Workload, args: argparse.Namespace, tmp:
     script = wrk.write_script(
         tmp / f"{workload.name}.lua", workload.method, workload.headers(), workload.body
     )
-    if args.warmup > 0:
+    if args.warmup > 0 and round_no == 0:
         say(f"{subject.label}: {workload.name}: warm-up {args.warmup:g} s")
         wrk.run(url, script, args.warmup, args.threads, args.connections)
+    of = f", round {round_no + 1} of {args.rounds}" if args.rounds > 1 else ""
     say(
         f"{subject.label}: {workload.name}: measuring {args.duration:g} s "
-        f"(wrk -t{args.threads} -c{args.connections})"
+        f"(wrk -t{args.threads} -c{args.connections}{of})"
     )
+    if args.quiet_wait > 0:
+        wait_for_quiet(args.quiet_wait)
     cpu_before = subject.server.cpu_seconds()
+    busy_before = machine_busy_seconds()
     client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         m.result = wrk.run(
@@ -230,17 +239,19 @@ def measure(subject: Subject, workload: Workload, args: argparse.Namespace, tmp:
             args.duration,
             args.threads,
             args.connections,
-            raw_output=tmp / f"{subject.key}-{workload.name}.txt",
+            raw_output=tmp / f"{subject.key}-{workload.name}-{round_no + 1}.txt",
         )
     except Exception as exc:
         m.error = str(exc)
         say(f"{subject.label}: {workload.name}: {m.error}")
         return m
     client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = machine_busy_seconds() - busy_before
     m.server_cpu_s = subject.server.cpu_seconds() - cpu_before
     m.client_cpu_s = (client_after.ru_utime + client_after.ru_stime) - (
         client_before.ru_utime + client_before.ru_stime
     )
+    m.other_cpu_s = max(0.0, busy - m.server_cpu_s - m.client_cpu_s)
     r = m.result
     say(
         f"{subject.label}: {workload.name}: {r.rps:,.0f} req/s, "
@@ -249,6 +260,37 @@ def measure(subject: Subject, workload: Workload, args: argparse.Namespace, tmp:
     if not subject.server.alive():
         m.error = f"the server died during the run:\n{subject.server.log_tail()}"
     return m
+
+
+def wait_for_quiet(limit_s: float, threshold: float = 0.10) -> None:
+    """Wait (at most limit_s) until the machine has been idle, below `threshold` of one core, for 1 s."""
+    deadline = time.monotonic() + limit_s
+    told = False
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(1.0)
+        load = machine_busy_seconds() - before
+        if load < threshold:
+            return
+        if time.monotonic() >= deadline:
+            say(
+                f"machine still busy ({load:.0%} of a core used by others) after {limit_s:g} s: measuring now"
+            )
+            return
+        if not told:
+            say(f"waiting for the machine to quiet down ({load:.0%} of a core used by other processes)")
+            told = True
+
+
+def median_round(rounds: list[Measurement]) -> Measurement:
+    """The round with the median throughput (the lower middle one for an even count); errors win."""
+    bad = [m for m in rounds if m.result is None or m.error]
+    if bad:
+        return bad[0]
+    ok = sorted(rounds, key=lambda m: m.result.rps if m.result else 0)
+    chosen = ok[(len(ok) - 1) // 2]
+    chosen.all_rps = [round(m.result.rps, 1) for m in rounds if m.result is not None]
+    return chosen
 
 
 # --------------------------------------------------------------------------------------------------
@@ -282,13 +324,14 @@ def print_report(
         f"{os.cpu_count()} cores shared by wrk and the server under load"
     )
     by_key = {s.key: s for s in subjects}
+    noisy = False
     for name in names:
         wl = WORKLOADS[name]
         print()
         print(f"== {name}: {wl.label()}" + (f"  body {wl.body}" if wl.body else ""))
         print(
             f"   {'server':<10} {'req/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-            f"{'non-2xx':>8} {'sock err':>8} {'srv CPU':>8} {'wrk CPU':>8}"
+            f"{'non-2xx':>8} {'sock err':>8} {'srv CPU':>8} {'wrk CPU':>8} {'other':>6}"
         )
         for s in subjects:
             m = s.measurements.get(name)
@@ -299,8 +342,15 @@ def print_report(
             print(
                 f"   {s.label:<10} {r.rps:>10,.0f} {r.p50_ms:>8.2f} {r.p90_ms:>8.2f} {r.p99_ms:>8.2f} "
                 f"{r.max_ms:>8.1f} {r.non_2xx:>8} {r.socket_errors:>8} "
-                f"{m.server_cpu_s / r.duration_s:>7.0%} {m.client_cpu_s / r.duration_s:>7.0%}"
+                f"{m.server_cpu_s / r.duration_s:>8.0%} {m.client_cpu_s / r.duration_s:>8.0%} "
+                f"{m.other_cpu_s / r.duration_s:>6.0%}"
             )
+            if len(m.all_rps) > 1:
+                print(
+                    f"   {'':<10} rounds (req/s): {', '.join(f'{x:,.0f}' for x in m.all_rps)}; median shown"
+                )
+            if m.other_cpu_s / r.duration_s > 0.15:
+                noisy = True
         rat = ratios(
             by_key["prism"].measurements.get(name) if "prism" in by_key else None,
             by_key["mock"].measurements.get(name) if "mock" in by_key else None,
@@ -316,6 +366,10 @@ def print_report(
                 f"   {mock_label}/prism p99        {rat['p99']:.2f}x   "
                 f"target < 1x (lower p99): {_verdict(rat['p99_lower'])}"
             )
+    if noisy:
+        print()
+        print("   WARNING: other processes kept the CPU busy during some runs (column 'other', in % of one")
+        print("   core): those figures are low and noisy. Rerun on a quiet machine, or with --rounds 3.")
     print()
     print("== start and memory")
     for s in subjects:
@@ -375,6 +429,8 @@ def write_json(
         "config": {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
+            "rounds": args.rounds,
+            "quiet_wait_s": args.quiet_wait,
             "threads": args.threads,
             "connections": args.connections,
             "spec": str(spec),
@@ -411,6 +467,8 @@ def write_json(
                     **(m.result.as_dict() if m.result else {}),
                     "server_cpu_s": round(m.server_cpu_s, 3),
                     "client_cpu_s": round(m.client_cpu_s, 3),
+                    "other_cpu_s": round(m.other_cpu_s, 3),
+                    "rounds_rps": m.all_rps,
                     "check": m.check,
                     "error": m.error,
                 }
@@ -432,6 +490,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, default=10, help="seconds of load per workload and server (10)")
     p.add_argument("--warmup", type=float, default=3, help="unmeasured seconds of load before each run (3)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each workload this many times per server, alternating, and report the "
+        "median round (1); use 3 on a machine with background load",
+    )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each measurement wait up to this long for other processes to leave the CPU idle (0)",
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     p.add_argument(
@@ -446,7 +518,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="compare Prism with bench/standin.py (bare Starlette) instead of fanfare-mock",
     )
-    p.add_argument("--mock-args", help='extra arguments for `fanfare-mock serve`, e.g. "--strict"')
+    p.add_argument("--mock-args", help='extra arguments for `fanfare-mock serve`, e.g. "--no-strict"')
+    p.add_argument("--mock-logging", action="store_true", help="let the mock log each request (no --quiet)")
     p.add_argument(
         "--mock-cmd", help="full command for the mock; {port} {seed} {consumers} {python} are filled in"
     )
@@ -517,9 +590,15 @@ def main(argv: list[str] | None = None) -> int:
             create_audience(s)
 
         for name in [w for w in RUN_ORDER if w in args.workloads]:
+            rounds: dict[str, list[Measurement]] = {s.key: [] for s in subjects}
+            for round_no in range(args.rounds):
+                # Servers alternate within each round, so slow drifts in background load hit both.
+                for s in subjects:
+                    m = measure(s, WORKLOADS[name], args, tmp, round_no)
+                    rounds[s.key].append(m)
+                    failed = failed or m.error is not None
             for s in subjects:
-                s.measurements[name] = m = measure(s, WORKLOADS[name], args, tmp)
-                failed = failed or m.error is not None
+                s.measurements[name] = median_round(rounds[s.key])
         for s in subjects:
             s.rss = s.server.memory()
 
@@ -532,6 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         failed = True
     except (RuntimeError, OSError) as exc:
         say(f"FAILED: {exc}")
+        failed = True
+    except Exception:
+        say(f"FAILED with an unexpected error:\n{traceback.format_exc()}")
         failed = True
     finally:
         for s in reversed(subjects):

@@ -57,3 +57,7 @@ class IllegalTransition(Conflict):
 
 class TooLarge(DomainError):
     """An input exceeds a documented limit (a CSV over 10 MB or 100,000 rows)."""
+
+
+class Unauthorized(DomainError):
+    """The credentials name no organization of this world (a key outside a pinned set)."""

@@ -1,0 +1,396 @@
+"""One organization's consumers as a columnar table: numpy columns for numbers, lists for unique strings.
+
+A consumer is a stable integer position (its key for cursors and membership) plus a UUIDv7 id; the
+columns carry the union of both documentation styles' attributes. Columns handed in at construction
+are treated as shared (copy on first write), so a pristine seeded base can back many resets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import numpy.typing as npt
+
+from mock_server.domain.clock import Clock
+from mock_server.domain.consumer_record import (
+    MISSING_TIME,
+    STATUS_ORDER,
+    ConsumerRecord,
+    ConsumerStatus,
+    Location,
+    from_millis,
+    to_millis,
+)
+from mock_server.domain.errors import Conflict
+from mock_server.domain.ids import IdFactory
+from mock_server.domain.metadata import MetadataStore
+from mock_server.domain.value_index import ValueIndex
+
+NUMERIC_COLUMNS: Mapping[str, type[np.generic]] = {
+    "id_hi": np.uint64,
+    "id_lo": np.uint64,
+    "created_at": np.int64,  # epoch milliseconds
+    "updated_at": np.int64,
+    "last_order_at": np.int64,
+    "total_orders": np.int32,
+    "ltv_cents": np.int64,  # totalOrderValue == ltv, in cents
+    "total_returns": np.int32,
+    "loyalty_balance": np.int64,
+    "loyalty_lifetime_points": np.int64,
+    "activity_score": np.int16,  # 0..100
+    "monetary_score": np.int16,
+    "purchase_frequency_score": np.int16,
+    "status": np.uint8,  # index into ConsumerStatus order
+    "email_verified": np.bool_,
+    "phone_verified": np.bool_,
+    "sms_opt_out": np.bool_,
+    "geo": np.int32,  # index into the location pool, -1 when unknown
+}
+STRING_COLUMNS = ("email", "phone", "full_name", "external_id")
+
+
+@dataclass(slots=True)
+class ConsumerColumns:
+    """The raw columns a consumer source hands to a table (all of one length)."""
+
+    numeric: dict[str, npt.NDArray[Any]]
+    strings: dict[str, list[str | None]]
+    locations: list[Location] = field(default_factory=list)
+    metadata: MetadataStore = field(default_factory=MetadataStore)
+
+    def __len__(self) -> int:
+        return len(self.numeric["id_hi"])
+
+
+#: Attributes `append` and `update` accept, beyond the identifiers.
+UPDATABLE = frozenset(
+    {
+        *STRING_COLUMNS,
+        "metadata",
+        "location",
+        "total_orders",
+        "ltv_cents",
+        "total_returns",
+        "last_order_at",
+        "loyalty_balance",
+        "loyalty_lifetime_points",
+        "activity_score",
+        "monetary_score",
+        "purchase_frequency_score",
+        "status",
+        "email_verified",
+        "phone_verified",
+        "sms_opt_out",
+    }
+)
+
+
+class ConsumerTable:
+    """The consumers of one organization. Positions are stable; nothing is ever removed."""
+
+    def __init__(self, organization_id: str, clock: Clock, ids: IdFactory, columns: ConsumerColumns) -> None:
+        self.organization_id = organization_id
+        self._clock = clock
+        self._ids = ids
+        self._n = len(columns)
+        self.base_len = self._n
+        self._num = dict(columns.numeric)
+        self._str = dict(columns.strings)
+        self._shared = set(self._num) | set(self._str)  # copy before the first write
+        self._locations = list(columns.locations)
+        self._location_index = {loc: i for i, loc in enumerate(self._locations)}
+        self.metadata = columns.metadata.fork()
+        self._extra_ids: dict[int, int] = {}  # uuid int -> position, for ids not in the sorted base
+        self._indexes: dict[str, ValueIndex] = {}
+        self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
+        self.revision = 0  # bumps on every change, so materialized audiences know they are stale
+
+    def __len__(self) -> int:
+        return self._n
+
+    # ---- columns (read-only views for rule evaluation) -------------------------------------------
+    def column(self, name: str) -> npt.NDArray[Any]:
+        return self._num[name][: self._n]
+
+    def strings(self, name: str) -> list[str | None]:
+        values = self._str[name]
+        return values if len(values) == self._n else values[: self._n]
+
+    @property
+    def locations(self) -> Sequence[Location]:
+        return self._locations
+
+    # ---- lookups -----------------------------------------------------------------------------------
+    def index_of_id(self, consumer_id: str) -> int | None:
+        try:
+            value = UUID(consumer_id).int
+        except (ValueError, AttributeError, TypeError):
+            return None
+        if value in self._extra_ids:
+            return self._extra_ids[value]
+        hi, lo = value >> 64, value & 0xFFFFFFFFFFFFFFFF
+        base_hi = self._num["id_hi"][: self.base_len]
+        start = int(np.searchsorted(base_hi, np.uint64(hi), side="left"))
+        end = int(np.searchsorted(base_hi, np.uint64(hi), side="right"))
+        lo_col = self._num["id_lo"]
+        for i in range(start, end):
+            if int(lo_col[i]) == lo:
+                return i
+        return None
+
+    def index_of_email(self, email: str) -> int | None:
+        return self._index("email").first(_email_key(email))
+
+    def index_of_phone(self, phone: str) -> int | None:
+        return self._index("phone").first(phone)
+
+    def index_of_external_id(self, external_id: str) -> int | None:
+        return self._index("external_id").first(external_id)
+
+    def _index(self, name: str) -> ValueIndex:
+        index = self._indexes.get(name)
+        if index is None:  # built on first use: most organizations never import anything
+            keyed = map(_email_key, self.strings(name)) if name == "email" else iter(self.strings(name))
+            index = self._indexes[name] = ValueIndex.build(keyed)
+        return index
+
+    # ---- reads ---------------------------------------------------------------------------------------
+    def id_of(self, position: int) -> str:
+        return str(UUID(int=(int(self._num["id_hi"][position]) << 64) | int(self._num["id_lo"][position])))
+
+    def record(self, position: int) -> ConsumerRecord:
+        if not 0 <= position < self._n:
+            raise IndexError(position)
+        return self.records([position])[0]
+
+    def records(self, positions: Sequence[int] | npt.NDArray[Any]) -> list[ConsumerRecord]:
+        """Records for many positions at once: one fancy-index per column, then plain Python values."""
+        idx = np.asarray(positions, dtype=np.int64)
+        cols = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS}
+        out = []
+        for k, pos in enumerate(idx.tolist()):
+            geo = cols["geo"][k]
+            last_order = cols["last_order_at"][k]
+            out.append(
+                ConsumerRecord(
+                    position=pos,
+                    id=str(UUID(int=(cols["id_hi"][k] << 64) | cols["id_lo"][k])),
+                    organization_id=self.organization_id,
+                    email=self._str["email"][pos],
+                    phone=self._str["phone"][pos],
+                    full_name=self._str["full_name"][pos],
+                    external_id=self._str["external_id"][pos],
+                    metadata=self.metadata.record(pos),
+                    total_orders=cols["total_orders"][k],
+                    ltv_cents=cols["ltv_cents"][k],
+                    total_returns=cols["total_returns"][k],
+                    last_order_at=None if last_order == MISSING_TIME else from_millis(last_order),
+                    created_at=from_millis(cols["created_at"][k]),
+                    updated_at=from_millis(cols["updated_at"][k]),
+                    loyalty_balance=cols["loyalty_balance"][k],
+                    loyalty_lifetime_points=cols["loyalty_lifetime_points"][k],
+                    activity_score=cols["activity_score"][k],
+                    monetary_score=cols["monetary_score"][k],
+                    purchase_frequency_score=cols["purchase_frequency_score"][k],
+                    status=STATUS_ORDER[cols["status"][k]],
+                    email_verified=cols["email_verified"][k],
+                    phone_verified=cols["phone_verified"][k],
+                    sms_opt_out=cols["sms_opt_out"][k],
+                    location=None if geo < 0 else self._locations[geo],
+                )
+            )
+        return out
+
+    def search_mask(self, positions: npt.NDArray[Any], needle: str) -> npt.NDArray[np.bool_]:
+        """Which of `positions` match a members-page search: case-insensitive substring of email, phone or name."""
+        needle = needle.casefold()
+        email, phone, name = self._str["email"], self._str["phone"], self._str["full_name"]
+
+        def hit(i: int) -> bool:
+            return any(s is not None and needle in s.casefold() for s in (email[i], phone[i], name[i]))
+
+        return np.fromiter((hit(i) for i in positions.tolist()), dtype=np.bool_, count=len(positions))
+
+    # ---- writes --------------------------------------------------------------------------------------
+    def append(self, **attrs: Any) -> int:
+        """Add a consumer (new UUIDv7 id, createdAt now) and return its position."""
+        _check_names(attrs)
+        email = attrs.get("email")
+        if email is not None and self.index_of_email(email) is not None:
+            raise Conflict("A consumer with this email already exists")
+        position = self._n
+        self._grow(position + 1)
+        now = to_millis(self._clock.now())
+        uid = UUID(self._ids.new()).int
+        self._num["id_hi"][position] = uid >> 64
+        self._num["id_lo"][position] = uid & 0xFFFFFFFFFFFFFFFF
+        self._extra_ids[uid] = position
+        for name in NUMERIC_COLUMNS:
+            if name not in ("id_hi", "id_lo"):
+                self._num[name][position] = (
+                    -1 if name == "geo" else (MISSING_TIME if name == "last_order_at" else 0)
+                )
+        self._num["created_at"][position] = now
+        self._num["updated_at"][position] = now
+        for name in STRING_COLUMNS:
+            self._str[name].append(None)
+        self._n = position + 1
+        self.metadata.resize(self._n)
+        self._write(position, attrs, now)
+        return position
+
+    def update(self, position: int, **attrs: Any) -> None:
+        """Change some attributes of one consumer (updatedAt becomes now)."""
+        if not 0 <= position < self._n:
+            raise IndexError(position)
+        _check_names(attrs)
+        email = attrs.get("email")
+        if email is not None:
+            holder = self.index_of_email(email)
+            if holder is not None and holder != position:
+                raise Conflict("A consumer with this email already exists")
+        if position < self.base_len:
+            self._touched.add(position)
+        self._write(position, attrs, to_millis(self._clock.now()))
+
+    def _write(self, position: int, attrs: Mapping[str, Any], now_ms: int) -> None:
+        for name, value in attrs.items():
+            if name in STRING_COLUMNS:
+                self._set_string(position, name, value)
+            elif name == "metadata":
+                self.metadata.set_record(position, value)
+            elif name == "location":
+                self._writable(name="geo")[position] = -1 if value is None else self._location_code(value)
+            elif name == "last_order_at":
+                self._writable("last_order_at")[position] = (
+                    MISSING_TIME if value is None else to_millis(value)
+                )
+            elif name == "status":
+                self._writable("status")[position] = STATUS_ORDER.index(ConsumerStatus(value))
+            else:
+                self._writable(name)[position] = value
+        self._writable("updated_at")[position] = now_ms
+        self.revision += 1
+
+    def _set_string(self, position: int, name: str, value: str | None) -> None:
+        if name == "email" and value is not None:
+            value = _email_key(value)  # emails are stored case-folded: rules and lookups ignore case
+        column = self._writable_strings(name)
+        old = column[position]
+        column[position] = value
+        index = self._indexes.get(name)
+        if index is not None:
+            key = _email_key if name == "email" else _same
+            if old is not None:
+                index.discard(key(old), position)
+            if value is not None:
+                index.add(key(value), position)
+
+    def _location_code(self, location: Location) -> int:
+        code = self._location_index.get(location)
+        if code is None:
+            code = self._location_index[location] = len(self._locations)
+            self._locations.append(location)
+        return code
+
+    def _writable(self, name: str) -> npt.NDArray[Any]:
+        if name in self._shared:
+            self._num[name] = self._num[name].copy()
+            self._shared.discard(name)
+        return self._num[name]
+
+    def _writable_strings(self, name: str) -> list[str | None]:
+        if name in self._shared:
+            self._str[name] = list(self._str[name])
+            self._shared.discard(name)
+        return self._str[name]
+
+    def _grow(self, size: int) -> None:
+        capacity = len(self._num["id_hi"])
+        if size <= capacity:
+            for name in list(self._shared & set(self._num)):
+                self._writable(name)
+        else:
+            new_capacity = max(size, capacity + max(1024, capacity // 2))
+            for name, column in self._num.items():
+                grown = np.empty(new_capacity, dtype=column.dtype)
+                grown[: self._n] = column[: self._n]
+                self._num[name] = grown
+                self._shared.discard(name)
+        for name in STRING_COLUMNS:
+            self._writable_strings(name)
+
+    # ---- snapshot support --------------------------------------------------------------------------
+    def changed_positions(self) -> list[int]:
+        """Base positions updated since generation, then every appended position, ascending."""
+        return sorted(self._touched) + list(range(self.base_len, self._n))
+
+    def raw(self, position: int) -> dict[str, Any]:
+        """Every stored value of one consumer, JSON-able, exactly as stored (for snapshots)."""
+        out: dict[str, Any] = {"id": self.id_of(position)}
+        for name in NUMERIC_COLUMNS:
+            if name in ("id_hi", "id_lo"):
+                continue
+            value = self._num[name][position].item()
+            out[name] = value
+        geo = out.pop("geo")
+        loc = None if geo < 0 else self._locations[geo]
+        out["location"] = None if loc is None else [loc.city, loc.region, loc.country, loc.timezone]
+        for name in STRING_COLUMNS:
+            out[name] = self._str[name][position]
+        out["metadata"] = self.metadata.record(position)
+        return out
+
+    def restore_raw(self, position: int, raw: Mapping[str, Any]) -> None:
+        """Put back one consumer exported by `raw` (appending when `position` is the next one)."""
+        if position == self._n:
+            self._grow(position + 1)
+            for name in STRING_COLUMNS:
+                self._str[name].append(None)
+            self._n += 1
+            self.metadata.resize(self._n)
+        elif position < self.base_len:
+            self._touched.add(position)
+        uid = UUID(raw["id"]).int
+        self._writable("id_hi")[position] = uid >> 64
+        self._writable("id_lo")[position] = uid & 0xFFFFFFFFFFFFFFFF
+        if position >= self.base_len:
+            self._extra_ids[uid] = position
+        for name in NUMERIC_COLUMNS:
+            if name not in ("id_hi", "id_lo", "geo"):
+                self._writable(name)[position] = raw[name]
+        loc = raw["location"]
+        self._writable("geo")[position] = -1 if loc is None else self._location_code(Location(*loc))
+        for name in STRING_COLUMNS:
+            self._set_string(position, name, raw[name])
+        self.metadata.set_record(position, raw["metadata"])
+
+
+def _check_names(attrs: Mapping[str, Any]) -> None:
+    unknown = set(attrs) - UPDATABLE
+    if unknown:
+        raise TypeError(f"unknown consumer attributes: {sorted(unknown)}")
+
+
+def _email_key(email: str) -> str:
+    return email.strip().casefold()
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def positions_array(values: Iterable[int]) -> npt.NDArray[np.int64]:
+    return np.fromiter(values, dtype=np.int64)
+
+
+def empty_columns() -> ConsumerColumns:
+    """Columns of a table with no consumers (appends grow it)."""
+    return ConsumerColumns(
+        numeric={name: np.zeros(0, dtype=dtype) for name, dtype in NUMERIC_COLUMNS.items()},
+        strings={name: [] for name in STRING_COLUMNS},
+    )

@@ -1,0 +1,57 @@
+"""A lookup from an identifier value (email, phone, external id) to the lowest position holding it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ValueIndex:
+    """Value -> position, with the rare shared value kept as a sorted list of holders."""
+
+    __slots__ = ("_dups", "_one")
+
+    def __init__(self) -> None:
+        self._one: dict[str, int] = {}
+        self._dups: dict[str, list[int]] = {}
+
+    @classmethod
+    def build(cls, values: Iterable[str | None]) -> ValueIndex:
+        index = cls()
+        for position, value in enumerate(values):
+            if value:
+                index.add(value, position)
+        return index
+
+    def first(self, value: str) -> int | None:
+        holders = self._dups.get(value)
+        if holders:
+            return holders[0]
+        return self._one.get(value)
+
+    def add(self, value: str, position: int) -> None:
+        if not value:
+            return
+        holders = self._dups.get(value)
+        if holders is not None:
+            if position not in holders:
+                holders.append(position)
+                holders.sort()
+            return
+        current = self._one.get(value)
+        if current is None:
+            self._one[value] = position
+        elif current != position:
+            del self._one[value]
+            self._dups[value] = sorted((current, position))
+
+    def discard(self, value: str, position: int) -> None:
+        holders = self._dups.get(value)
+        if holders is not None:
+            if position in holders:
+                holders.remove(position)
+            if len(holders) == 1:
+                self._one[value] = holders[0]
+                del self._dups[value]
+            return
+        if self._one.get(value) == position:
+            del self._one[value]

@@ -1,0 +1,12 @@
+"""Deterministic consumer generation for the world (outside the pure domain: it uses Faker).
+
+`consumer_source` is what `World(consumer_source=...)` takes: same seed and organization, same
+columns, byte for byte.
+"""
+
+from __future__ import annotations
+
+from mock_server.seeding.generator import consumer_source, generate_columns
+from mock_server.seeding.pools import Pools, pools_for_seed
+
+__all__ = ["Pools", "consumer_source", "generate_columns", "pools_for_seed"]

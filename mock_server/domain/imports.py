@@ -123,8 +123,8 @@ def upsert_consumer(
             attrs["metadata"] = dict(metadata)
         position = directory.append(email=email, phone=phone, external_id=external_id, **attrs)
         return position, True
-    # Fill in identifiers the match lacks, but never one another consumer holds: a row matched by email
-    # whose phone belongs to someone else must not make two consumers share (or steal) that phone.
+    # The row's identifiers win (that is "update"), except one another consumer holds: a row matched by
+    # email whose phone belongs to someone else must not make two consumers share (or steal) that phone.
     for name, value, lookup in (
         ("email", email, directory.index_of_email),
         ("phone", phone, directory.index_of_phone),

@@ -1,0 +1,151 @@
+"""Benchmark: a 100,000-row CSV (the documented maximum, just under 10 MB) through the streaming importer.
+
+Targets (DESIGN.md §7): processed in under 10 s, with flat memory (the importer's working memory does not
+grow with the file). Run: `python bench/csv_import.py [--rows N] [--chunk BYTES]`.
+
+Two measurements:
+- time, against an in-memory directory that already holds 20,000 consumers (some rows update them);
+- the importer's own peak memory (tracemalloc), against a directory and a sink that store nothing, for
+  files of growing size: the peak must stay flat, since only one record is ever held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from mock_server.domain.csv_rows import MAX_FILE_BYTES  # noqa: E402
+from mock_server.domain.imports import MemoryDirectory, MemorySink, run_import  # noqa: E402
+
+CHUNK = 64 * 1024
+FIRST = ["ada", "bob", "cleo", "dan", "eve", "finn", "gail", "hugo", "iris", "jon", "kai", "lena"]
+LAST = ["smith", "jones", "garcia", "chen", "patel", "nguyen", "kim", "silva", "okafor", "novak"]
+
+
+def write_csv(path: str, rows: int, seed: int = 7) -> int:
+    """About 100 bytes a row; 1% invalid rows, 2% in-file duplicates, 10% matching existing consumers."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("email,phone,firstName,lastName,externalId,tags,loyaltyPoints,metadata\n")
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            n = i
+            roll = rng.random()
+            if roll < 0.10:
+                n = 1_000_000 + rng.randrange(20_000)  # an existing consumer
+            elif roll < 0.12 and i:
+                n = rng.randrange(i)  # a duplicate of an earlier row
+            email = f"{first}.{last}.{n}@example.com"
+            if roll > 0.99:
+                email = f"{first}.{last}.{n}-at-example.com"  # invalid
+            phone = f"+1555{n % 10_000_000:07d}"
+            out.write(
+                f'{email},{phone},{first.title()},{last.title()},ext-{n:08d},"vip,{last}",'
+                f'{n % 5000},"{{""n"":{n % 97}}}"\n'
+            )
+    return os.path.getsize(path)
+
+
+def chunks_of(path: str, size: int) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+def seeded_directory(existing: int) -> MemoryDirectory:
+    directory = MemoryDirectory()
+    for k in range(existing):
+        n = 1_000_000 + k
+        directory.append(email=f"old.{n}@example.com", phone=None, external_id=f"ext-{n:08d}", metadata=None)
+    return directory
+
+
+class NullDirectory:
+    """Finds nobody and stores nothing: isolates the importer's own memory."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def index_of_email(self, email: str) -> int | None:
+        return None
+
+    def index_of_phone(self, phone: str) -> int | None:
+        return None
+
+    def index_of_external_id(self, external_id: str) -> int | None:
+        return None
+
+    def metadata_of(self, position: int) -> Mapping[str, Any] | None:
+        return None
+
+    def append(self, **attrs: Any) -> int:
+        self.count += 1
+        return self.count - 1
+
+    def update(self, position: int, **attrs: Any) -> None:
+        return None
+
+
+class NullSink:
+    def add_members(self, positions: Iterable[int]) -> int:
+        return sum(1 for _ in positions)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=CHUNK)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.csv")
+        size = write_csv(path, args.rows)
+        print(f"file: {args.rows:,} data rows, {size:,} bytes ({size / MAX_FILE_BYTES:.1%} of the 10 MB limit)")
+
+        directory, sink = seeded_directory(20_000), MemorySink()
+        started = time.perf_counter()
+        outcome = run_import(lambda: chunks_of(path, args.chunk), directory, sink)
+        elapsed = time.perf_counter() - started
+        assert outcome.failure_reason is None, outcome.failure_reason
+        assert outcome.processed + len(outcome.errors) == outcome.total_rows == args.rows
+        print(
+            f"import: {elapsed:.2f} s ({args.rows / elapsed:,.0f} rows/s), target < 10 s: "
+            f"{'PASS' if elapsed < 10 else 'FAIL'}"
+        )
+        print(
+            f"  processed {outcome.processed:,}, errors {len(outcome.errors):,}, created {outcome.created:,}, "
+            f"updated {outcome.updated:,}, members {len(sink.members):,}"
+        )
+
+        print("importer peak memory (tracemalloc, nothing stored):")
+        peaks = []
+        for rows in sorted({args.rows // 10, args.rows // 2, args.rows}):
+            small = os.path.join(tmp, f"rows{rows}.csv")
+            write_csv(small, rows)
+            tracemalloc.start()
+            base = tracemalloc.get_traced_memory()[0]
+            result = run_import(lambda p=small: chunks_of(p, args.chunk), NullDirectory(), NullSink())
+            current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            # The error list is the import's output (about 1% of rows here); subtract what is retained.
+            working = peak - current
+            peaks.append(working)
+            print(
+                f"  {rows:>7,} rows, {os.path.getsize(small):>11,} bytes: peak working {working / 1024:8.1f} KiB, "
+                f"retained (the error report) {(current - base) / 1024:8.1f} KiB, {len(result.errors):,} errors"
+            )
+        flat = max(peaks) < 2 * min(peaks) + 256 * 1024
+        print(f"flat memory (largest peak < 2x smallest + 256 KiB): {'PASS' if flat else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

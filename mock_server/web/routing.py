@@ -1,0 +1,139 @@
+"""Routing from the documents' path templates: a segment trie where, at each position, a literal
+segment is tried before a `{param}` one (with backtracking), so `/api/audiences/groups/{groupId}` wins
+over `/api/audiences/{audienceId}/members` for `/api/audiences/groups/x`, while
+`/api/audiences/import/import` still reaches `/api/audiences/{audienceId}/import`.
+
+Matching works on the raw (still percent-encoded) path split on `/`, so `%2F` inside an id stays in its
+segment; each segment is then percent-decoded (UTF-8). A parameter matches any non-empty segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+__all__ = ["PathEntry", "Router", "split_path"]
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class PathEntry(Generic[T]):
+    """One path template and what hangs on it (the compiled operations by method)."""
+
+    template: str
+    param_names: tuple[str, ...]
+    methods: dict[str, T] = field(default_factory=dict)
+    allow: str = ""
+
+
+@dataclass(slots=True)
+class _Node(Generic[T]):
+    literal: dict[str, _Node[T]] = field(default_factory=dict)
+    param: _Node[T] | None = None
+    entry: PathEntry[T] | None = None
+
+
+def split_path(raw_path: bytes) -> list[str] | None:
+    """Decoded segments of a raw path (`/a/b%20c` -> `["a", "b c"]`); None unless it starts with `/`."""
+    if not raw_path.startswith(b"/"):
+        return None
+    text = raw_path.decode("utf-8", "replace")
+    parts = text[1:].split("/")
+    if "%" in text:
+        return [unquote(part, errors="replace") for part in parts]
+    return parts
+
+
+class Router(Generic[T]):
+    __slots__ = ("_root", "_static", "entries")
+
+    def __init__(self) -> None:
+        self._root: _Node[T] = _Node()
+        self._static: dict[str, PathEntry[T]] = {}
+        self.entries: dict[str, PathEntry[T]] = {}
+
+    def add(self, template: str) -> PathEntry[T]:
+        """The entry for `template`, created on first use (several documents may share a path)."""
+        existing = self.entries.get(template)
+        if existing is not None:
+            return existing
+        segments = template[1:].split("/") if template.startswith("/") else None
+        if segments is None:
+            raise ValueError(f"path {template!r} does not start with '/'")
+        names: list[str] = []
+        node = self._root
+        shape: list[str] = []
+        for segment in segments:
+            if segment.startswith("{") and segment.endswith("}") and len(segment) > 2:
+                names.append(segment[1:-1])
+                shape.append("{}")
+                if node.param is None:
+                    node.param = _Node()
+                node = node.param
+            else:
+                if "{" in segment or "}" in segment:
+                    raise ValueError(f"path {template!r}: a parameter must be a whole segment ({segment!r})")
+                shape.append(segment)
+                node = node.literal.setdefault(segment, _Node())
+        if node.entry is not None:
+            raise ValueError(f"paths {node.entry.template!r} and {template!r} are the same route")
+        entry: PathEntry[T] = PathEntry(template, tuple(names))
+        node.entry = entry
+        self.entries[template] = entry
+        if not names:
+            self._static[template] = entry
+        return entry
+
+    def match(self, raw_path: bytes, method: str) -> tuple[PathEntry[T], dict[str, str]] | None:
+        """The most literal template that matches the path and declares `method` (HEAD counts as GET);
+        failing that, the most literal template that matches the path at all (the caller answers 405)."""
+        if b"%" not in raw_path:
+            static = self._static.get(raw_path.decode("utf-8", "replace"))
+            if static is not None and (method in static.methods or (method == "HEAD" and "GET" in static.methods)):
+                return static, {}
+        segments = split_path(raw_path)
+        if segments is None:
+            return None
+        values: list[str] = []
+        first: list[tuple[PathEntry[T], list[str]]] = []
+        entry = _walk(self._root, segments, 0, values, method, first)
+        if entry is None:
+            if not first:
+                return None
+            entry, values = first[0]
+        return entry, dict(zip(entry.param_names, values, strict=True))
+
+
+def _walk(
+    node: _Node[T],
+    segments: list[str],
+    index: int,
+    values: list[str],
+    method: str,
+    first: list[tuple[PathEntry[T], list[str]]],
+) -> PathEntry[T] | None:
+    if index == len(segments):
+        entry = node.entry
+        if entry is None:
+            return None
+        methods = entry.methods
+        if method in methods or (method == "HEAD" and "GET" in methods):
+            return entry
+        if not first:
+            first.append((entry, list(values)))
+        return None
+    segment = segments[index]
+    literal = node.literal.get(segment)
+    if literal is not None:
+        found = _walk(literal, segments, index + 1, values, method, first)
+        if found is not None:
+            return found
+    if node.param is not None and segment:
+        values.append(segment)
+        found = _walk(node.param, segments, index + 1, values, method, first)
+        if found is not None:
+            return found
+        values.pop()
+    return None

@@ -1,0 +1,448 @@
+"""The ASGI app: one request from bytes to bytes, through routing, CORS, the hooks, auth, parameters,
+body, the handler, the error table and the response contract. `build_app` assembles it (see its
+docstring for every option) and refuses to start when the documents and the handlers disagree.
+
+Per request, in order: request id and CORS decision; routing (404 unknown path, 405 with `Allow`,
+OPTIONS/preflight answered here); the `Around` hooks; auth (401) before any validation; parameters and
+body (400/413/415); the `CallAround` hooks and the handler; domain errors through the error table;
+serialization (orjson) and, in strict mode, the response contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+
+from .bodies import BodyLimits, media_type_of, parse_json, read_body
+from .calls import Around, Call, CallAround, ClientDisconnected, Exchange, Handler, Reply
+from .cors import LOCAL_ORIGINS, CorsPolicy
+from .envelopes import Envelope
+from .error_table import DEFAULT_ERROR_TABLE, ErrorRule, ErrorTable
+from .families import DEFAULT_FAMILIES, Families, Family
+from .middleware import ASGIApp, Middleware, apply_middleware, compose_arounds, compose_call_arounds
+from .operations import CompiledOperation, Operation, StartupError, collect_operations, compile_operation
+from .problems import Problem
+from .rejections import Rejection
+from .request_ids import RequestIds
+from .responses import ResponseContractError
+from .routing import PathEntry, Router
+from .security import AuthFailure, BearerAuth
+from .validators import SchemaCompiler
+
+__all__ = ["Shell", "build_app"]
+
+logger = logging.getLogger("mock_server.web")
+
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+
+_JSON = b"application/json"
+_EMPTY_BODY = {"type": "http.response.body", "body": b""}
+
+
+class Shell:
+    """The ASGI callable `build_app` returns. `operations` lists what it serves, by operationId."""
+
+    def __init__(
+        self,
+        *,
+        router: Router[CompiledOperation],
+        families: Families,
+        state: Any,
+        strict_responses: bool,
+        raise_server_errors: bool,
+        cors: CorsPolicy,
+        limits: BodyLimits,
+        auth: BearerAuth,
+        errors: ErrorTable,
+        arounds: Sequence[Around],
+        middleware: Sequence[Middleware],
+        operations: dict[str, Operation],
+    ) -> None:
+        self.operations = operations
+        self.state = state
+        self.strict_responses = strict_responses
+        self._router = router
+        self._families = families
+        self._raise = raise_server_errors
+        self._cors = cors
+        self._limits = limits
+        self._auth = auth
+        self._errors = errors
+        self._ids = RequestIds()
+        self._entry = compose_arounds(arounds, self._dispatch)
+        self._app: ASGIApp = apply_middleware(self._handle, middleware)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._app(scope, receive, send)
+
+    # -- ASGI ---------------------------------------------------------------------------------------
+
+    async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "lifespan":
+                await _lifespan(receive, send)
+            return
+        raw_headers = scope["headers"]
+        headers: dict[bytes, bytes] = dict(raw_headers)  # ASGI header names are lower case
+        request_id = self._ids.take(headers.get(b"x-request-id"))
+        extra: list[tuple[bytes, bytes]] = []
+        origin = headers.get(b"origin")
+        if origin is not None and self._cors.enabled and self._cors.allowed(origin):
+            extra = self._cors.simple_headers(origin)
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        root_path = scope.get("root_path")
+        if root_path and raw_path.startswith(root_path.encode("utf-8")):
+            raw_path = raw_path[len(root_path) :] or b"/"
+        method: str = scope["method"]
+        found = self._router.match(raw_path, method)
+        compiled: CompiledOperation | None = None
+        values: dict[str, str] = {}
+        head = False
+        entry: PathEntry[CompiledOperation] | None = None
+        if found is not None:
+            entry, values = found
+            compiled = entry.methods.get(method)
+            if compiled is None:
+                if method == "OPTIONS":
+                    await self._options(entry, headers, origin, request_id, send)
+                    return
+                if method == "HEAD":
+                    compiled = entry.methods.get("GET")
+                    head = compiled is not None
+        path = raw_path.decode("utf-8", "replace")
+        exchange = Exchange(
+            method,
+            path,
+            scope.get("query_string", b""),
+            Headers(raw=raw_headers),
+            request_id,
+            self.state,
+            compiled.operation if compiled is not None else None,
+            time.perf_counter(),
+            _route=(compiled, entry, values),
+            _raw_headers=headers,
+            _receive=receive,
+        )
+        try:
+            reply = await self._entry(exchange)
+        except ClientDisconnected:
+            return
+        await self._send(send, reply, request_id, extra, head, exchange)
+
+    async def _options(
+        self,
+        entry: PathEntry[CompiledOperation],
+        headers: dict[bytes, bytes],
+        origin: bytes | None,
+        request_id: str,
+        send: Send,
+    ) -> None:
+        """Plain OPTIONS: 204 with `Allow`. A CORS preflight also gets the CORS headers, or a 403
+        naming the refused origin."""
+        allow = entry.allow.encode()
+        response_headers = [
+            (b"allow", allow),
+            (b"x-request-id", request_id.encode()),
+            (b"content-length", b"0"),
+        ]
+        status = 204
+        body = b""
+        if origin is not None and b"access-control-request-method" in headers and self._cors.enabled:
+            if self._cors.allowed(origin):
+                response_headers.extend(self._cors.preflight_headers(origin, allow))
+            else:
+                envelope = self._families.of(entry.template).envelope
+                body = orjson.dumps(envelope.error(f"CORS origin {origin.decode('latin-1')} is not allowed"))
+                status = 403
+                response_headers = [
+                    (b"content-type", _JSON),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ]
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _send(
+        self,
+        send: Send,
+        reply: Reply,
+        request_id: str,
+        extra: list[tuple[bytes, bytes]],
+        head: bool,
+        exchange: Exchange,
+    ) -> None:
+        payload = reply.encoded if reply.encoded is not None else _encode(reply)
+        headers = [
+            (b"content-type", _content_type(reply)),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
+        if extra:
+            headers.extend(extra)
+        if reply.headers:
+            headers.extend(
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in reply.headers.items()
+            )
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if head else payload} if payload else _EMPTY_BODY
+        )
+
+    # -- the routed pipeline (inside the Around hooks) ----------------------------------------------
+
+    async def _dispatch(self, exchange: Exchange) -> Reply:
+        compiled, entry, values = exchange._route
+        if compiled is None:
+            return self._unrouted(exchange, entry)
+        envelope = compiled.envelope
+        call: Call | None = None
+        try:
+            call = await self._prepare(compiled, exchange, values)
+            reply = await compiled.chain(call)
+            exchange.outcome = "ok"
+        except Rejection as rejection:
+            exchange.outcome = rejection.outcome
+            reply = _rejected(rejection, envelope)
+        except ClientDisconnected:
+            raise
+        except Exception as error:
+            rule = self._errors.lookup(error)
+            if rule is None:
+                return self._server_error(exchange, envelope, error)
+            exchange.outcome = "domain_error"
+            reply = Reply(rule.status, rule.render(error, envelope, call.body if call is not None else None))
+        return self._finish(compiled, reply, exchange)
+
+    async def _prepare(self, compiled: CompiledOperation, exchange: Exchange, values: dict[str, str]) -> Call:
+        headers: dict[bytes, bytes] = exchange._raw_headers
+        secret_key: str | None = None
+        auth = compiled.auth
+        if auth is not None:
+            authorization = headers.get(b"authorization")
+            if auth.required or authorization is not None:
+                try:
+                    secret_key = self._auth.authenticate(authorization)
+                except AuthFailure as failure:
+                    if auth.required:
+                        raise Rejection.unauthenticated(failure.message) from None
+            exchange.secret_key = secret_key
+        parameters = compiled.parameters
+        if parameters is not None:
+            parsed = parameters.parse(values, exchange.query_string, headers)
+            if parsed.problems:
+                rejection = Rejection.invalid(parsed.problems)
+                rejection.roots = parsed.roots()
+                raise rejection
+            path_params: dict[str, Any] = parsed.path
+            query = parsed.query
+        else:
+            path_params, query = dict(values), {}
+        body: Any = None
+        raw: bytes | None = None
+        receive = None
+        spec = compiled.body
+        if spec is not None:
+            content_type = headers.get(b"content-type")
+            media_type = media_type_of(content_type) if content_type else ""
+            entry = spec.select(media_type) if media_type else None
+            if media_type and entry is None:
+                raise Rejection.unsupported_media_type(media_type, spec.accepted)
+            if entry is not None and not entry.is_json:
+                receive = exchange._receive  # streamed by the handler
+            else:
+                assert exchange._receive is not None
+                raw = await read_body(
+                    exchange._receive, self._limits.max_bytes, headers.get(b"content-length")
+                )
+                if raw:
+                    if entry is None:
+                        raise Rejection.unsupported_media_type("", spec.accepted)
+                    body = parse_json(raw, self._limits)
+                    if entry.validator is not None:
+                        problems = entry.validator.problems(body)
+                        if problems:
+                            rejection = Rejection.invalid(problems)
+                            rejection.roots = {"body": body}
+                            raise rejection
+                elif spec.required:
+                    raise Rejection.invalid([_MISSING_BODY])
+        return Call(
+            compiled.operation,
+            path_params,
+            query,
+            body,
+            exchange.headers,
+            secret_key,
+            exchange.state,
+            exchange.request_id,
+            exchange,
+            raw,
+            receive,
+        )
+
+    def _finish(self, compiled: CompiledOperation, reply: Reply, exchange: Exchange) -> Reply:
+        payload = _encode(reply)
+        reply.encoded = payload
+        if self.strict_responses:
+            try:
+                compiled.responses.check(reply.status, reply.media_type, payload)
+            except ResponseContractError as error:
+                return self._server_error(exchange, compiled.envelope, error)
+        return reply
+
+    def _server_error(self, exchange: Exchange, envelope: Envelope, error: Exception) -> Reply:
+        exchange.outcome = "server_error"
+        if self._raise:
+            raise error
+        operation = exchange.operation.operation_id if exchange.operation else exchange.path
+        logger.error(
+            "%s %s failed (request %s)", exchange.method, operation, exchange.request_id, exc_info=error
+        )
+        return Reply(500, envelope.error("Internal server error", requestId=exchange.request_id))
+
+    def _unrouted(self, exchange: Exchange, entry: PathEntry[CompiledOperation] | None) -> Reply:
+        envelope = self._families.of(exchange.path).envelope
+        if entry is None:
+            exchange.outcome = "not_found"
+            return Reply(404, envelope.error("Not found"))
+        exchange.outcome = "method_not_allowed"
+        return Reply(
+            405, envelope.error(f"Method {exchange.method} not allowed"), headers={"Allow": entry.allow}
+        )
+
+
+_MISSING_BODY = Problem(
+    "body", (), "schema", "object", "a request body", "undefined", "A request body is required"
+)
+
+
+def _rejected(rejection: Rejection, envelope: Envelope) -> Reply:
+    if rejection.problems:
+        body = envelope.validation(rejection.problems, rejection.roots)
+    else:
+        body = envelope.error(rejection.message)
+    return Reply(rejection.status, body, headers=rejection.headers)
+
+
+def _encode(reply: Reply) -> bytes:
+    body = reply.body
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str) and not reply.media_type.endswith("json"):
+        return body.encode("utf-8")
+    return orjson.dumps(body)
+
+
+def _content_type(reply: Reply) -> bytes:
+    media_type = reply.media_type
+    if media_type == "application/json":
+        return _JSON
+    if media_type.startswith("text/") and "charset" not in media_type:
+        return f"{media_type}; charset=utf-8".encode("latin-1")
+    return media_type.encode("latin-1")
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def build_app(
+    *,
+    documents: Sequence[dict[str, Any]],
+    handlers: Mapping[str, Handler],
+    state: Any,
+    strict_responses: bool = True,
+    raise_server_errors: bool | None = None,
+    cors_origins: str | Sequence[str] = LOCAL_ORIGINS,
+    max_json_body: int = 1024 * 1024,
+    max_json_depth: int = 64,
+    max_json_items: int = 10_000,
+    validate_formats: bool = True,
+    families: Sequence[Family] = DEFAULT_FAMILIES,
+    errors: Mapping[type[BaseException], ErrorRule] | None = None,
+    arounds: Sequence[Around] = (),
+    call_arounds: Sequence[CallAround] = (),
+    middleware: Sequence[Middleware] = (),
+    auth: BearerAuth | None = None,
+) -> Shell:
+    """Compile `documents` (OpenAPI 3.1 dicts, e.g. `fanfare_spec.load("fanfare")` and `load("mock")`)
+    and `handlers` (operationId -> `async (Call) -> Reply`) into an ASGI app.
+
+    Raises `StartupError` naming every operation without a handler and every handler without an
+    operation (and any operation the shell cannot serve).
+
+    * `strict_responses`: check every reply against the operation's declared statuses and schemas; a
+      mismatch raises `ResponseContractError` (or, with `raise_server_errors=False`, is logged and
+      answered 500).
+    * `raise_server_errors`: let unexpected exceptions propagate (tests) instead of answering 500 in the
+      family's envelope with `requestId`; defaults to `strict_responses`.
+    * `cors_origins`: `"local"` (localhost and 127.0.0.1 on any port), `"*"`, an explicit list, or `[]`.
+    * `max_json_body` (bytes, 413), `max_json_depth` (400), `max_json_items` (entries per array or
+      object, 413): the JSON body limits.
+    * `validate_formats`: check `format` (uuid, date-time, email...) in requests and responses.
+    * `families`: the route-family table (prefix -> error envelope); `errors`: extra error-table rules,
+      merged over the default (NotFound 404, Invalid 400, Conflict 409, TooLarge 413).
+    * `arounds`, `call_arounds`, `middleware`: the extension points (see `mock_server.web.middleware`).
+    """
+    family_table = Families(families)
+    sources = collect_operations(documents, family_table)
+    declared = {source.operation.operation_id for source in sources}
+    missing = sorted(declared - set(handlers))
+    orphans = sorted(set(handlers) - declared)
+    if missing or orphans:
+        parts = []
+        if missing:
+            parts.append(f"operations without a handler: {', '.join(missing)}")
+        if orphans:
+            parts.append(f"handlers without an operation: {', '.join(orphans)}")
+        raise StartupError("the handlers do not match the documents; " + "; ".join(parts))
+
+    compiler = SchemaCompiler(documents, validate_formats=validate_formats)
+    router: Router[CompiledOperation] = Router()
+    operations: dict[str, Operation] = {}
+    for source in sources:
+        operation = source.operation
+        chain = compose_call_arounds(call_arounds, handlers[operation.operation_id])
+        compiled = compile_operation(source, compiler, family_table.named(operation.family).envelope, chain)
+        try:
+            entry = router.add(operation.path)
+        except ValueError as error:
+            raise StartupError(str(error)) from error
+        entry.methods[operation.method] = compiled
+        operations[operation.operation_id] = operation
+    for entry in router.entries.values():
+        entry.allow = ", ".join(sorted(entry.methods))
+
+    error_rules = dict(DEFAULT_ERROR_TABLE)
+    if errors:
+        error_rules.update(errors)
+    return Shell(
+        router=router,
+        families=family_table,
+        state=state,
+        strict_responses=strict_responses,
+        raise_server_errors=strict_responses if raise_server_errors is None else raise_server_errors,
+        cors=CorsPolicy(cors_origins),
+        limits=BodyLimits(max_json_body, max_json_depth, max_json_items),
+        auth=auth or BearerAuth(),
+        errors=ErrorTable(error_rules),
+        arounds=arounds,
+        middleware=middleware,
+        operations=operations,
+    )

@@ -91,7 +91,9 @@ class Router(Generic[T]):
         failing that, the most literal template that matches the path at all (the caller answers 405)."""
         if b"%" not in raw_path:
             static = self._static.get(raw_path.decode("utf-8", "replace"))
-            if static is not None and (method in static.methods or (method == "HEAD" and "GET" in static.methods)):
+            if static is not None and (
+                method in static.methods or (method == "HEAD" and "GET" in static.methods)
+            ):
                 return static, {}
         segments = split_path(raw_path)
         if segments is None:

@@ -47,7 +47,10 @@ CONTROL: dict[str, Any] = {
                     },
                 },
                 "responses": {
-                    "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
                     "400": {"$ref": "#/components/responses/Error"},
                     "413": {"$ref": "#/components/responses/Error"},
                     "415": {"$ref": "#/components/responses/Error"},
@@ -71,7 +74,10 @@ CONTROL: dict[str, Any] = {
                                     "items": {
                                         "type": "object",
                                         "required": ["field", "message"],
-                                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                                        "properties": {
+                                            "field": {"type": "string"},
+                                            "message": {"type": "string"},
+                                        },
                                     },
                                 },
                             },
@@ -126,14 +132,18 @@ async def echo(call: Call) -> Reply:
         async for chunk in call.receive_chunks():
             size += len(chunk)
         return Reply(200, {"bytes": size})
-    body = None if _SUCCESS[operation.method] == 204 else {
-        "operationId": operation.operation_id,
-        "family": operation.family,
-        "path": call.path_params,
-        "query": call.query,
-        "body": call.body,
-        "secretKey": call.secret_key,
-    }
+    body = (
+        None
+        if _SUCCESS[operation.method] == 204
+        else {
+            "operationId": operation.operation_id,
+            "family": operation.family,
+            "path": call.path_params,
+            "query": call.query,
+            "body": call.body,
+            "secretKey": call.secret_key,
+        }
+    )
     return Reply(_SUCCESS[operation.method], body)
 
 

@@ -70,7 +70,9 @@ def test_path_parameters_are_percent_decoded(client: TestClient, raw: str, decod
         ("/api/v1/things/", "/api/v1/things/{thingId}"),
     ],
 )
-def test_unknown_paths_are_404_in_the_family_envelope(client: TestClient, path: str, family_error_path: str) -> None:
+def test_unknown_paths_are_404_in_the_family_envelope(
+    client: TestClient, path: str, family_error_path: str
+) -> None:
     response = client.get(path, headers=AUTH)
     assert response.status_code == 404
     assert response.json() == {"error": "Not found"}
@@ -94,7 +96,9 @@ def test_unknown_path_outside_the_families_uses_the_catch_all_envelope(client: T
         ("POST", "/_mock/clock/", None),  # trailing slash: unknown path, not a 405
     ],
 )
-def test_undeclared_method_is_405_with_exact_allow(client: TestClient, method: str, path: str, allow: str | None) -> None:
+def test_undeclared_method_is_405_with_exact_allow(
+    client: TestClient, method: str, path: str, allow: str | None
+) -> None:
     response = client.request(method, path, headers=AUTH)
     if allow is None:
         assert response.status_code == 404

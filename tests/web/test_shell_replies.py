@@ -135,9 +135,11 @@ def test_strict_mode_raises_on_replies_the_spec_does_not_allow(
 
 
 def test_strict_errors_name_the_first_schema_errors(make_app: AppFactory) -> None:
-    with TestClient(make_app({"getV1ThingsByThingId": _bad_body})) as client:
-        with pytest.raises(ResponseContractError) as caught:
-            client.get("/api/v1/things/t1", headers=AUTH)
+    with (
+        TestClient(make_app({"getV1ThingsByThingId": _bad_body})) as client,
+        pytest.raises(ResponseContractError) as caught,
+    ):
+        client.get("/api/v1/things/t1", headers=AUTH)
     assert "id: 7 is not of type" in str(caught.value)
     assert "name" in str(caught.value)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from mock_server.domain.errors import Invalid, TooLarge
 
@@ -54,6 +54,13 @@ class RowError:
 
     row: int
     issues: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "issues": list(self.issues)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RowError:
+        return cls(int(data["row"]), tuple(str(i) for i in data["issues"]))
 
 
 class ImportFileRejected(Invalid):

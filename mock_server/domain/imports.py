@@ -32,6 +32,8 @@ from mock_server.domain.jobs import (
     JobKind,
     JobStatus,
     follow_path,
+    instant_in,
+    instant_out,
 )
 
 
@@ -166,6 +168,27 @@ class ImportOutcome:
     def rejected(cls, reason: str, total_rows: int | None = None) -> ImportOutcome:
         return cls(total_rows, 0, (RowError(FILE_ROW, (reason,)),), failure_reason=reason)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "totalRows": self.total_rows,
+            "processed": self.processed,
+            "errors": [e.to_json() for e in self.errors],
+            "created": self.created,
+            "updated": self.updated,
+            "failureReason": self.failure_reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImportOutcome:
+        return cls(
+            data["totalRows"],
+            data["processed"],
+            tuple(RowError.from_json(e) for e in data["errors"]),
+            data["created"],
+            data["updated"],
+            data["failureReason"],
+        )
+
 
 @dataclass(slots=True)
 class AudienceImport:
@@ -217,6 +240,43 @@ class AudienceImport:
     @property
     def failure_reason(self) -> str | None:
         return self.outcome.failure_reason if self.status is ImportStatus.FAILED and self.outcome else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "organizationId": self.organization_id,
+            "audienceId": self.audience_id,
+            "s3Key": self.s3_key,
+            "createdAt": instant_out(self.created_at),
+            "createdBy": self.created_by,
+            "updatedAt": instant_out(self.updated_at),
+            "updatedBy": self.updated_by,
+            "status": self.status.value,
+            "archived": self.archived,
+            "jobId": self.job_id,
+            "outcome": self.outcome.to_json() if self.outcome else None,
+            "fraction": self.fraction,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AudienceImport:
+        created_at, updated_at = instant_in(data["createdAt"]), instant_in(data["updatedAt"])
+        assert created_at is not None and updated_at is not None
+        return cls(
+            id=data["id"],
+            organization_id=data["organizationId"],
+            audience_id=data["audienceId"],
+            s3_key=data["s3Key"],
+            created_at=created_at,
+            created_by=data["createdBy"],
+            updated_at=updated_at,
+            updated_by=data["updatedBy"],
+            status=ImportStatus(data["status"]),
+            archived=data["archived"],
+            job_id=data["jobId"],
+            outcome=ImportOutcome.from_json(data["outcome"]) if data["outcome"] else None,
+            fraction=data["fraction"],
+        )
 
     def _scaled(self, final: int) -> int:
         if self.status in (ImportStatus.COMPLETED, ImportStatus.FAILED):
@@ -369,6 +429,21 @@ class ImportBook:
         """When an audience is deleted its imports go with it."""
         for record in self.for_audience(audience_id):
             record.archived = True
+
+    def export(self) -> dict[str, Any]:
+        """JSON-able state; `restore` rebuilds it exactly (the JobBoard is exported on its own)."""
+        return {"imports": [record.to_json() for record in self._imports.values()]}
+
+    @classmethod
+    def restore(
+        cls, data: Mapping[str, Any], organization_id: str, clock: Clock, ids: IdFactory, jobs: JobBoard
+    ) -> ImportBook:
+        book = cls(organization_id, clock, ids, jobs)
+        for item in data.get("imports", ()):
+            record = AudienceImport.from_json(item)
+            book._imports[record.id] = record
+            book._by_audience.setdefault(record.audience_id, []).append(record.id)
+        return book
 
     def _follow(self, record: AudienceImport, job: Job) -> None:
         before = record.status

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mock_server.domain.clock import Clock
 from mock_server.domain.csv_rows import RowError
@@ -70,6 +70,15 @@ def follow_path(current: S, path: Sequence[tuple[E, S]], step: Callable[[S, E], 
     return current
 
 
+def instant_out(value: datetime | None) -> str | None:
+    """Snapshot form of an instant (ISO-8601, offset kept); shared by the import and sync exports."""
+    return None if value is None else value.isoformat()
+
+
+def instant_in(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
 class ProgressionMode(Enum):
     IMMEDIATE = "immediate"
     AFTER_READS = "afterReads"
@@ -105,6 +114,13 @@ class Progression:
             raise Invalid("seconds must be 0 or more")
         return cls(ProgressionMode.AFTER_SECONDS, seconds=float(seconds))
 
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode.value, "reads": self.reads, "seconds": self.seconds}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Progression:
+        return cls(ProgressionMode(data["mode"]), int(data.get("reads", 0)), float(data.get("seconds", 0.0)))
+
 
 #: The default shows every state to a client that polls: PENDING (the create response), then running on
 #: the first read, then the outcome on the second. Works with the frozen clock, unlike a time policy.
@@ -121,6 +137,18 @@ class ForcedOutcome:
     kind: ForcedKind
     row_errors: tuple[RowError, ...] = ()
     reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "rowErrors": [e.to_json() for e in self.row_errors],
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ForcedOutcome:
+        errors = tuple(RowError.from_json(e) for e in data.get("rowErrors", ()))
+        return cls(ForcedKind(data["kind"]), errors, data.get("reason"))
 
     @classmethod
     def failure(cls, row_errors: tuple[RowError, ...] = (), reason: str = "Forced failure") -> ForcedOutcome:
@@ -153,6 +181,41 @@ class Job:
     @property
     def active(self) -> bool:
         return self.status not in TERMINAL
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "subjectId": self.subject_id,
+            "progression": self.progression.to_json(),
+            "createdAt": instant_out(self.created_at),
+            "forced": self.forced.to_json() if self.forced else None,
+            "failure": self.failure,
+            "status": self.status.value,
+            "reads": self.reads,
+            "fraction": self.fraction,
+            "updatedAt": instant_out(self.updated_at),
+            "finishedAt": instant_out(self.finished_at),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Job:
+        created_at = instant_in(data["createdAt"])
+        assert created_at is not None
+        return cls(
+            id=data["id"],
+            kind=JobKind(data["kind"]),
+            subject_id=data["subjectId"],
+            progression=Progression.from_json(data["progression"]),
+            created_at=created_at,
+            forced=ForcedOutcome.from_json(data["forced"]) if data.get("forced") else None,
+            failure=data.get("failure"),
+            status=JobStatus(data["status"]),
+            reads=int(data["reads"]),
+            fraction=float(data["fraction"]),
+            updated_at=instant_in(data.get("updatedAt")),
+            finished_at=instant_in(data.get("finishedAt")),
+        )
 
     @property
     def fails(self) -> bool:
@@ -248,6 +311,29 @@ class JobBoard:
 
     def jobs(self, kind: JobKind | None = None) -> list[Job]:
         return [j for j in self._jobs.values() if kind is None or j.kind is kind]
+
+    # -- snapshots ------------------------------------------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        """JSON-able state (policies, queued forced outcomes, jobs); `restore` rebuilds it exactly."""
+        kinds = [k for k in JobKind]  # enum order, not dict order: the same board gives the same bytes
+        return {
+            "policies": {k.value: self._policies[k].to_json() for k in kinds if k in self._policies},
+            "forced": {k.value: [f.to_json() for f in self._forced[k]] for k in kinds if self._forced.get(k)},
+            "jobs": [job.to_json() for job in self._jobs.values()],
+        }
+
+    @classmethod
+    def restore(cls, data: Mapping[str, Any], clock: Clock, ids: IdFactory) -> JobBoard:
+        board = cls(clock, ids)
+        for kind, policy in data.get("policies", {}).items():
+            board._policies[JobKind(kind)] = Progression.from_json(policy)
+        for kind, queue in data.get("forced", {}).items():
+            board._forced[JobKind(kind)] = deque(ForcedOutcome.from_json(f) for f in queue)
+        for item in data.get("jobs", ()):
+            job = Job.from_json(item)
+            board._jobs[job.id] = job
+        return board
 
     def _advance(self, job: Job) -> None:
         if not job.active:

@@ -13,13 +13,23 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
+from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
 from mock_server.domain.catalogue import Catalogue, Vendor
 from mock_server.domain.clock import Clock
 from mock_server.domain.csv_rows import RowError
 from mock_server.domain.errors import IllegalTransition, Invalid, NotFound
 from mock_server.domain.ids import IdFactory
-from mock_server.domain.imports import ConsumerDirectory, MemberSink, upsert_consumer
-from mock_server.domain.jobs import ForcedKind, Job, JobBoard, JobKind, JobStatus, follow_path
+from mock_server.domain.imports import ConsumerDirectory, upsert_consumer
+from mock_server.domain.jobs import (
+    ForcedKind,
+    Job,
+    JobBoard,
+    JobKind,
+    JobStatus,
+    follow_path,
+    instant_in,
+    instant_out,
+)
 
 
 class SyncStatus(Enum):
@@ -119,6 +129,59 @@ class SyncSource:
     def vendor(self) -> Vendor | None:
         return vendor_of(self.source_type)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "organizationId": self.organization_id,
+            "sourceType": self.source_type,
+            "externalId": self.external_id,
+            "listName": self.list_name,
+            "createdAt": instant_out(self.created_at),
+            "createdBy": self.created_by,
+            "updatedAt": instant_out(self.updated_at),
+            "updatedBy": self.updated_by,
+            "audienceId": self.audience_id,
+            "status": self.status.value,
+            "lastSyncedAt": instant_out(self.last_synced_at),
+            "archived": self.archived,
+            "jobId": self.job_id,
+            "appliedJobId": self.applied_job_id,
+            "failureReason": self.failure_reason,
+            "errors": [e.to_json() for e in self.errors],
+            "consumersCreated": self.consumers_created,
+            "consumersUpdated": self.consumers_updated,
+            "syncedProfiles": self.synced_profiles,
+            "givenSourceData": dict(self.given_source_data) if self.given_source_data else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SyncSource:
+        created_at, updated_at = instant_in(data["createdAt"]), instant_in(data["updatedAt"])
+        assert created_at is not None and updated_at is not None
+        return cls(
+            id=data["id"],
+            organization_id=data["organizationId"],
+            source_type=data["sourceType"],
+            external_id=data["externalId"],
+            list_name=data["listName"],
+            created_at=created_at,
+            created_by=data["createdBy"],
+            updated_at=updated_at,
+            updated_by=data["updatedBy"],
+            audience_id=data["audienceId"],
+            status=SyncStatus(data["status"]),
+            last_synced_at=instant_in(data["lastSyncedAt"]),
+            archived=data["archived"],
+            job_id=data["jobId"],
+            applied_job_id=data["appliedJobId"],
+            failure_reason=data["failureReason"],
+            errors=tuple(RowError.from_json(e) for e in data["errors"]),
+            consumers_created=data["consumersCreated"],
+            consumers_updated=data["consumersUpdated"],
+            synced_profiles=data["syncedProfiles"],
+            given_source_data=data["givenSourceData"],
+        )
+
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
@@ -138,7 +201,9 @@ class SyncHost(Protocol):
 
     def consumer_directory(self) -> ConsumerDirectory: ...
 
-    def member_sink(self, audience_id: str) -> MemberSink: ...
+    def replace_members(self, audience_id: str, positions: Sequence[int]) -> None:
+        """A synced list's members are its list's profiles: each successful sync replaces them wholesale."""
+        ...
 
     def create_synced_list(self, source: SyncSource, *, created_by: str) -> str:
         """Create a SYNCED_LIST audience named `source.list_name` with `source.id` as its primary source."""
@@ -199,6 +264,14 @@ class SyncBook:
         source_id = self._by_audience.get(audience_id)
         source = self._sources.get(source_id) if source_id else None
         return None if source is None or source.archived else source
+
+    def sync_status(self, audience_id: str) -> tuple[AudienceSyncStatus | None, datetime | None]:
+        """The audience-level view (Organization's SyncStatusSource): SYNCING shows as PENDING."""
+        source = self.source_for(audience_id)
+        if source is None:
+            return None, None
+        shown = AudienceSyncStatus.PENDING if source.in_progress else AudienceSyncStatus(source.status.value)
+        return shown, source.last_synced_at
 
     def observe(self, audience_id: str, host: SyncHost) -> SyncSource | None:
         """A status read of the audience's sync: advances an `after_reads` job by one read."""
@@ -281,6 +354,30 @@ class SyncBook:
         source.updated_by = updated_by
         self._start(source, host)
         return source
+
+    def export(self) -> dict[str, Any]:
+        """JSON-able state; `restore` rebuilds it exactly (the catalogue is regenerated from the seed)."""
+        return {
+            "sources": [s.to_json() for s in self._sources.values()],
+            "byAudience": dict(self._by_audience),
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        data: Mapping[str, Any],
+        organization_id: str,
+        clock: Clock,
+        ids: IdFactory,
+        jobs: JobBoard,
+        catalogue: Catalogue,
+    ) -> SyncBook:
+        book = cls(organization_id, clock, ids, jobs, catalogue)
+        for item in data.get("sources", ()):
+            source = SyncSource.from_json(item)
+            book._sources[source.id] = source
+        book._by_audience.update(data.get("byAudience", {}))
+        return book
 
     def archive_for_audience(self, audience_id: str) -> None:
         """The audience was deleted: its source goes too, so its list can be imported again."""
@@ -370,7 +467,7 @@ class SyncBook:
             self._apply(source, job, host)
 
     def _apply(self, source: SyncSource, job: Job, host: SyncHost) -> None:
-        """The list's profiles become consumers (de-duplicated like CSV rows) and members of the audience."""
+        """The list's profiles become consumers (de-duplicated like CSV rows) and the audience's members."""
         vendor = source.vendor
         assert vendor is not None and source.audience_id is not None  # a job without them fails at start
         skipped = {e.row: e for e in job.forced.row_errors} if job.forced else {}
@@ -392,7 +489,7 @@ class SyncBook:
             positions.append(position)
             created += was_created
             updated += not was_created
-        host.member_sink(source.audience_id).add_members(positions)
+        host.replace_members(source.audience_id, positions)
         source.applied_job_id = job.id
         source.last_synced_at = self.clock.now()
         source.consumers_created, source.consumers_updated = created, updated

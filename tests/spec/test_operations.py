@@ -38,7 +38,10 @@ def expected_operation_id(method: str, path: str) -> str:
 def test_the_d1_rule_on_known_ids() -> None:
     assert expected_operation_id("get", "/api/v1/audiences/{audienceId}") == "getV1AudiencesByAudienceId"
     assert expected_operation_id("get", "/api/audiences/{audienceId}") == "getAudiencesByAudienceId"
-    assert expected_operation_id("post", "/api/v1/experiences/{id}/duplicate") == "postV1ExperiencesByIdDuplicate"
+    assert (
+        expected_operation_id("post", "/api/v1/experiences/{id}/duplicate")
+        == "postV1ExperiencesByIdDuplicate"
+    )
     assert expected_operation_id("put", "/api/v1/audiences/loyalty-tiers/{groupId}") == (
         "putV1AudiencesLoyaltyTiersByGroupId"
     )
@@ -87,7 +90,9 @@ def test_summary_and_tag(operation: tuple[str, str, dict[str, Any], dict[str, An
     assert set(op["tags"]) <= declared, f"undeclared tags {set(op['tags']) - declared}"
 
 
-def test_success_response_has_a_json_schema(operation: tuple[str, str, dict[str, Any], dict[str, Any]]) -> None:
+def test_success_response_has_a_json_schema(
+    operation: tuple[str, str, dict[str, Any], dict[str, Any]],
+) -> None:
     responses = operation[3]["responses"]
     successes = sorted(code for code in responses if code.startswith("2"))
     assert successes, "no 2xx response"
@@ -135,7 +140,9 @@ def test_path_parameters_are_declared(operation: tuple[str, str, dict[str, Any],
     assert sorted(declared) == sorted(in_template)
     for name in in_template:
         assert declared[name].get("required") is True, f"{name} is not required"
-        assert resolve(declared[name].get("schema", {})).get("type") == "string", f"{name} is not a plain string (D3)"
+        assert resolve(declared[name].get("schema", {})).get("type") == "string", (
+            f"{name} is not a plain string (D3)"
+        )
 
 
 def _closed(node: Any, where: str, found: list[str]) -> None:
@@ -193,8 +200,10 @@ def test_links_name_existing_operations_and_parameters() -> None:
             for name, link in resolve(response).get("links", {}).items():
                 count += 1
                 assert link.get("operationId") in by_id, f"link {name} names no operation"
-                path, item, target = by_id[link["operationId"]]
-                names = {resolve(p)["name"] for p in [*item.get("parameters", []), *target.get("parameters", [])]}
+                _, item, target = by_id[link["operationId"]]
+                names = {
+                    resolve(p)["name"] for p in [*item.get("parameters", []), *target.get("parameters", [])]
+                }
                 for parameter in link.get("parameters", {}):
                     assert parameter.split(".")[-1] in names, f"link {name}: {parameter} is not a parameter"
     assert count > 0

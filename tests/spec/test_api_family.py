@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jsonschema_rs
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import fanfare_spec
@@ -29,8 +29,8 @@ if not REAL_PATH.is_file():  # the reference sits beside the checkout (DESIGN.md
 METHODS = ("get", "put", "post", "delete", "patch")
 API_TAGS = {"audiences", "consumers", "experiences"}
 SPEC_URI = "urn:fanfare-mock:spec"
-REQUEST_EXAMPLES = 100
-RESPONSE_EXAMPLES = 30
+REQUEST_EXAMPLES = 60
+RESPONSE_EXAMPLES = 15
 HYPOTHESIS = settings(
     max_examples=REQUEST_EXAMPLES,
     derandomize=True,
@@ -91,7 +91,7 @@ def json_schema_of(container: dict[str, Any]) -> Schema:
 
 
 def nullable_to_null(schema: Any) -> Any:
-    """OpenAPI 3.0 `nullable: true` read as "or null" (DESIGN.md section 3), written as JSON Schema 2020-12."""
+    """OpenAPI 3.0 `nullable: true` read as "or null" (DESIGN.md section 3), in JSON Schema 2020-12."""
     if isinstance(schema, list):
         return [nullable_to_null(item) for item in schema]
     if not isinstance(schema, dict):
@@ -131,12 +131,17 @@ def pointer_to(*parts: str) -> str:
 
 
 def our_validator(pointer: str) -> jsonschema_rs.Validator:
-    """A validator for one schema of the bundle, compiled with the whole bundle as its resource."""
-    return jsonschema_rs.validator_for({"$ref": SPEC_URI + pointer}, registry=registry())
+    """A validator for one schema of the bundle, compiled with the whole bundle as its resource.
+
+    Formats are asserted, as the mock asserts them.
+    """
+    return jsonschema_rs.validator_for(
+        {"$ref": SPEC_URI + pointer}, registry=registry(), validate_formats=True
+    )
 
 
 def real_validator(schema: Schema) -> jsonschema_rs.Validator:
-    return jsonschema_rs.Draft202012Validator(schema)
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
 
 
 def merge_all_of(branches: list[Schema]) -> Schema:
@@ -169,9 +174,13 @@ def normalize(schema: Schema) -> Schema:
 
 # ----- a small generator for the schema shapes these documents use -------------------------------------
 
-JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(
-    allow_nan=False, allow_infinity=False, width=32
-) | st.text(max_size=8)
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32)
+    | st.text(max_size=8)
+)
 ANY_JSON = st.recursive(
     JSON_SCALARS,
     lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=6), inner, max_size=2),
@@ -198,7 +207,9 @@ def strategy(schema: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     for key in ("anyOf", "oneOf"):
         if key in schema:
             rest = {k: v for k, v in schema.items() if k != key}
-            branches = [strategy(merge_all_of([rest, branch]) if rest else branch, depth) for branch in schema[key]]
+            branches = [
+                strategy(merge_all_of([rest, branch]) if rest else branch, depth) for branch in schema[key]
+            ]
             combined = st.one_of(branches)
             if key == "oneOf":
                 check = jsonschema_rs.Draft202012Validator(schema)
@@ -252,11 +263,22 @@ def _object(schema: Schema, depth: int) -> st.SearchStrategy[Any]:
     return st.tuples(fixed, extras).map(lambda pair: {**pair[1], **pair[0]})
 
 
-def check_all(strategy_: st.SearchStrategy[Any], validator: jsonschema_rs.Validator, examples: int, what: str) -> None:
-    @settings(HYPOTHESIS, max_examples=examples)
+def check_all(
+    strategy_: st.SearchStrategy[Any],
+    validator: jsonschema_rs.Validator,
+    examples: int,
+    what: str,
+    *,
+    shrink: bool = True,
+) -> None:
+    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
+
+    @settings(HYPOTHESIS, max_examples=examples, phases=phases)
     @given(strategy_)
     def run(instance: Any) -> None:
-        errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(instance)]
+        errors = [
+            f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(instance)
+        ]
         assert not errors, f"{what} rejects {orjson.dumps(instance).decode()[:600]}: {errors[:3]}"
 
     run()
@@ -284,12 +306,14 @@ def test_the_api_family_is_exactly_the_real_operations() -> None:
 
 @pytest.mark.parametrize("case", our_api_operations(), ids=op_id)
 def test_error_statuses(case: tuple[str, str, dict[str, Any]]) -> None:
-    method, path, operation = case
+    _method, path, operation = case
     statuses = set(operation["responses"])
     assert {"200", "400", "401", "403", "500"} <= statuses
-    parameters = [resolve(p) for p in [*ours()["paths"][path].get("parameters", []), *operation.get("parameters", [])]]
+    parameters = [
+        resolve(p) for p in [*ours()["paths"][path].get("parameters", []), *operation.get("parameters", [])]
+    ]
     path_parameters = [p for p in parameters if p["in"] == "path"]
-    assert ("404" in statuses) == bool(path_parameters), "404 on exactly the operations with a path parameter (D8)"
+    assert ("404" in statuses) == bool(path_parameters), "404 exactly where there is a path parameter (D8)"
     for parameter in path_parameters:
         assert parameter["schema"] == {"type": "string"}, "path parameters are plain strings (D3)"
     assert ({"413", "415"} <= statuses) == ("requestBody" in operation), "413 and 415 with a body (D10)"
@@ -299,7 +323,9 @@ def test_error_statuses(case: tuple[str, str, dict[str, Any]]) -> None:
             continue
         schema = resolve(json_schema_of(resolve(response)))
         if status == "400":
-            assert schema == {"anyOf": [resolve(_component("ApiValidationError")), resolve(_component("ApiError"))]}
+            assert schema == {
+                "anyOf": [resolve(_component("ApiValidationError")), resolve(_component("ApiError"))]
+            }
         else:
             assert schema == resolve(_component("ApiError")), f"{status} uses the {{error}} envelope"
 
@@ -326,7 +352,9 @@ def test_the_documented_conflicts_and_query_parameters() -> None:
     assert query("/api/experiences") == paging
     assert query("/api/audiences/{audienceId}/members") == {**paging, "search": search}
     assert query("/api/audiences/groups/{groupId}/members") == {
-        **paging, "search": search, "audienceId": {"type": "string"}
+        **paging,
+        "search": search,
+        "audienceId": {"type": "string"},
     }
 
 
@@ -334,20 +362,32 @@ def test_links_name_real_operations_and_parameters() -> None:
     by_id = {op["operationId"]: (path, op) for _method, path, op in our_api_operations()}
     expected = {
         "postAudiences": {
-            "getAudiencesByAudienceId", "putAudiencesByAudienceId", "deleteAudiencesByAudienceId",
-            "getAudiencesByAudienceIdMembers", "getAudiencesByAudienceIdStatus", "getAudiencesByAudienceIdCount",
-            "getAudiencesByAudienceIdRules", "postAudiencesByAudienceIdRules", "postAudiencesByAudienceIdImport",
+            "getAudiencesByAudienceId",
+            "putAudiencesByAudienceId",
+            "deleteAudiencesByAudienceId",
+            "getAudiencesByAudienceIdMembers",
+            "getAudiencesByAudienceIdStatus",
+            "getAudiencesByAudienceIdCount",
+            "getAudiencesByAudienceIdRules",
+            "postAudiencesByAudienceIdRules",
+            "postAudiencesByAudienceIdImport",
             "getAudiencesByAudienceIdImport",
         },
         "postAudiencesLoyaltyTiers": {
-            "getAudiencesGroupsByGroupId", "getAudiencesGroupsByGroupIdMembers", "putAudiencesLoyaltyTiersByGroupId",
+            "getAudiencesGroupsByGroupId",
+            "getAudiencesGroupsByGroupIdMembers",
+            "putAudiencesLoyaltyTiersByGroupId",
         },
         "postAudiencesByAudienceIdRules": {
-            "getAudiencesByAudienceIdRulesByRuleId", "putAudiencesByAudienceIdRulesByRuleId",
+            "getAudiencesByAudienceIdRulesByRuleId",
+            "putAudiencesByAudienceIdRulesByRuleId",
             "deleteAudiencesByAudienceIdRulesByRuleId",
         },
         "postExperiences": {
-            "getExperiencesById", "putExperiencesById", "deleteExperiencesById", "getExperiencesByIdMetrics",
+            "getExperiencesById",
+            "putExperiencesById",
+            "deleteExperiencesById",
+            "getExperiencesByIdMetrics",
         },
     }
     for source, targets in expected.items():
@@ -359,15 +399,13 @@ def test_links_name_real_operations_and_parameters() -> None:
                 resolve(p)["name"]
                 for p in [*ours()["paths"][path].get("parameters", []), *target.get("parameters", [])]
             }
-            assert set(link["parameters"]) <= names, f"{link['operationId']} has no parameter {link['parameters']}"
+            assert set(link["parameters"]) <= names, f"{link['operationId']}: unknown {link['parameters']}"
             assert all(str(value).startswith("$response.body#/") for value in link["parameters"].values())
 
 
 def test_every_api_schema_compiles_with_the_bundle_as_its_resource() -> None:
     names = [
-        name
-        for part in ("api-audiences.yaml", "api-experiences.yaml")
-        for name in _part_components(part)
+        name for part in ("api-audiences.yaml", "api-experiences.yaml") for name in _part_components(part)
     ]
     assert names and all(name.startswith("Api") for name in names)
     for name in names:
@@ -403,8 +441,9 @@ def test_our_request_schema_accepts_what_the_real_one_accepts(case: tuple[str, s
     real_schema = nullable_to_null(json_schema_of(real_operation["requestBody"]))
     ours_ = our_operation(method, path)
     assert "requestBody" in ours_
-    validator = our_validator(pointer_to("paths", "/api" + path, method, "requestBody", "content",
-                                         "application/json", "schema"))
+    validator = our_validator(
+        pointer_to("paths", "/api" + path, method, "requestBody", "content", "application/json", "schema")
+    )
     check_all(strategy(real_schema), validator, REQUEST_EXAMPLES, f"our {method.upper()} /api{path} body")
 
 
@@ -414,7 +453,107 @@ def test_our_success_response_is_no_looser_than_the_real_one(case: tuple[str, st
     real_schema = json_schema_of(real_operation["responses"]["200"])
     ours_schema = resolve(json_schema_of(our_operation(method, path)["responses"]["200"]))
     validator = real_validator(copy.deepcopy(real_schema))
-    check_all(strategy(ours_schema), validator, RESPONSE_EXAMPLES, f"the real {method.upper()} {path} response")
+    check_all(
+        strategy(ours_schema), validator, RESPONSE_EXAMPLES, f"the real {method.upper()} {path} response"
+    )
+
+
+# Where each named component of ours sits in the real spec: (real path, method, pointer below the schema).
+# The deep ones are rarely reached from a whole response, so each is also checked on its own.
+RESPONSE_COMPONENTS = {
+    "ApiAudience": ("/audiences/{audienceId}", "get", ""),
+    "ApiAudienceBare": ("/audiences/{audienceId}", "put", ""),
+    "ApiAudienceRule": ("/audiences/{audienceId}/rules/{ruleId}", "get", ""),
+    "ApiAudienceImport": ("/audiences/{audienceId}/import", "get", ""),
+    "ApiSyncSource": ("/audiences/{audienceId}", "get", "/properties/primarySyncSource/anyOf/0"),
+    "ApiConsumer": ("/audiences/{audienceId}/members", "get", "/properties/data/items"),
+    "ApiExperience": ("/experiences", "post", ""),
+    "ApiExperienceBare": ("/experiences/{id}", "get", ""),
+    "ApiExperienceProduct": ("/experiences/{id}", "get", "/properties/products/anyOf/0/items"),
+    "ApiProduct": (
+        "/experiences/{id}",
+        "get",
+        "/properties/products/anyOf/0/items/properties/product/anyOf/0",
+    ),
+    "ApiProductVariant": (
+        "/experiences/{id}",
+        "get",
+        "/properties/products/anyOf/0/items/properties/productVariant/anyOf/0",
+    ),
+    "ApiProductMediaAsset": (
+        "/experiences/{id}",
+        "get",
+        "/properties/products/anyOf/0/items/properties/product/anyOf/0/properties/productMediaAssets/anyOf/0/items",
+    ),
+    "ApiTheme": ("/experiences/{id}", "get", "/properties/theme/anyOf/0"),
+    "ApiSequence": ("/experiences", "post", "/properties/sequences/anyOf/0/items"),
+    **{
+        name: ("/experiences", "post", f"/properties/sequences/anyOf/0/items/properties/{key}/anyOf/0/items")
+        for name, key in (
+            ("ApiAnnouncement", "announcements"),
+            ("ApiQueue", "queues"),
+            ("ApiDraw", "draws"),
+            ("ApiAuction", "auctions"),
+            ("ApiAppointment", "appointments"),
+            ("ApiTimedRelease", "timedReleases"),
+        )
+    },
+    "ApiWaitlist": (
+        "/experiences",
+        "post",
+        "/properties/sequences/anyOf/0/items/properties/waitlist/anyOf/0",
+    ),
+    "ApiCreativeDocument": (
+        "/experiences",
+        "post",
+        "/properties/sequences/anyOf/0/items/properties/announcements/anyOf/0/items/properties/creativeDocument/anyOf/0",
+    ),
+    "ApiSequenceMetrics": ("/experiences/{id}/metrics", "get", "/properties/sequences/additionalProperties"),
+}
+REQUEST_COMPONENTS = {
+    "ApiAudienceRuleInput": ("/audiences", "post", "/properties/rules/items"),
+    "ApiSyncSourceInput": ("/audiences", "post", "/properties/primarySyncSource"),
+    "ApiLoyaltyTierInput": ("/audiences/loyalty-tiers", "post", "/properties/tiers/items"),
+    "ApiSequenceInput": ("/experiences", "post", "/properties/sequence"),
+    **{
+        name: ("/experiences", "post", f"/properties/sequence/properties/{key}/items")
+        for name, key in (
+            ("ApiQueueInput", "queues"),
+            ("ApiDrawInput", "draws"),
+            ("ApiAuctionInput", "auctions"),
+            ("ApiAppointmentInput", "appointments"),
+            ("ApiTimedReleaseInput", "timedReleases"),
+            ("ApiSequenceProductInput", "sequenceProducts"),
+        )
+    },
+    "ApiExperienceProductInput": ("/experiences", "post", "/properties/products/items"),
+    "ApiThemeInput": ("/experiences", "post", "/properties/theme"),
+}
+COMPONENT_EXAMPLES = 15
+
+
+def real_at(path: str, method: str, pointer: str, *, request: bool) -> Schema:
+    operation = real()["paths"][path][method]
+    node: Any = json_schema_of(operation["requestBody"] if request else operation["responses"]["200"])
+    for part in filter(None, pointer.split("/")):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    # The component is the non-null part of the real subschema.
+    node = {key: value for key, value in node.items() if key != "nullable"}
+    return nullable_to_null(node) if request else node  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", RESPONSE_COMPONENTS)
+def test_our_response_component_is_no_looser_than_the_real_subschema(name: str) -> None:
+    real_schema = real_at(*RESPONSE_COMPONENTS[name], request=False)
+    ours_schema = resolve(_component(name))
+    check_all(strategy(ours_schema), real_validator(real_schema), COMPONENT_EXAMPLES, f"the real {name}")
+
+
+@pytest.mark.parametrize("name", REQUEST_COMPONENTS)
+def test_our_request_component_accepts_what_the_real_subschema_accepts(name: str) -> None:
+    real_schema = real_at(*REQUEST_COMPONENTS[name], request=True)
+    validator = our_validator(pointer_to("components", "schemas", name))
+    check_all(strategy(real_schema), validator, COMPONENT_EXAMPLES * 2, f"our {name}")
 
 
 def test_the_generator_finds_a_looser_response() -> None:
@@ -423,7 +562,13 @@ def test_the_generator_finds_a_looser_response() -> None:
     looser = copy.deepcopy(real_schema)
     looser["required"] = ["audienceId"]
     with pytest.raises(AssertionError, match="rejects"):
-        check_all(strategy(looser), real_validator(real_schema), RESPONSE_EXAMPLES, "the real count response")
+        check_all(
+            strategy(looser),
+            real_validator(real_schema),
+            RESPONSE_EXAMPLES,
+            "the real count response",
+            shrink=False,
+        )
 
 
 def test_the_generator_finds_a_tighter_request() -> None:
@@ -432,4 +577,10 @@ def test_the_generator_finds_a_tighter_request() -> None:
     tighter = copy.deepcopy(real_schema)
     tighter["properties"]["description"] = {"type": "string"}
     with pytest.raises(AssertionError, match="rejects"):
-        check_all(strategy(real_schema), real_validator(tighter), REQUEST_EXAMPLES, "a tighter audience body")
+        check_all(
+            strategy(real_schema),
+            real_validator(tighter),
+            REQUEST_EXAMPLES,
+            "a tighter audience body",
+            shrink=False,
+        )

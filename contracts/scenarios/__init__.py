@@ -1,0 +1,21 @@
+"""The scripted business scenarios. Importing the package registers every scenario in `REGISTRY`."""
+
+from __future__ import annotations
+
+from contracts.scenarios import audiences, auth, errors, experiences, members, sync, tiers
+from contracts.scenarios.base import REGISTRY, Scenario, ScenarioContext, ScenarioFailure, ScenarioSkip
+
+__all__ = [
+    "REGISTRY",
+    "Scenario",
+    "ScenarioContext",
+    "ScenarioFailure",
+    "ScenarioSkip",
+    "audiences",
+    "auth",
+    "errors",
+    "experiences",
+    "members",
+    "sync",
+    "tiers",
+]

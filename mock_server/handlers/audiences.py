@@ -1,0 +1,110 @@
+"""Audience handlers: create, list, get, update, archive, members, status, count, groups and loyalty tiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_server.domain.paging import PageRequest
+from mock_server.domain.tiers import create_tier_group, update_tier_group
+from mock_server.handlers.tenancy import tenant
+from mock_server.views.dialect import Dialect
+from mock_server.web.calls import Call, Reply
+
+
+def _page_request(query: dict[str, Any]) -> PageRequest:
+    return PageRequest(first=query.get("first"), after=query.get("after"), search=query.get("search"))
+
+
+async def create(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audience = org.create_audience(d.create_input(call.body))
+    if (source := d.sync_source_input(call.body)) is not None:
+        audience = rel.attach_sync_source(audience, source)
+    return Reply(d.created, d.audience(audience, rel, "create", call.query))
+
+
+async def list_all(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    return Reply(200, d.audience_list(org.list_audiences(), rel, call.query))
+
+
+async def get(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    return Reply(200, d.audience(org.get_audience(call.path_params["audienceId"]), rel, "get", call.query))
+
+
+async def update(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audience = org.update_audience(call.path_params["audienceId"], d.patch(call.body))
+    return Reply(200, d.audience(audience, rel, "update", call.query))
+
+
+async def delete(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audience = org.archive_audience(call.path_params["audienceId"])
+    rel.forget(audience.id)
+    return Reply(200, d.audience(audience, rel, "delete", call.query))
+
+
+async def members(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    return Reply(200, d.members(org.members(call.path_params["audienceId"], _page_request(call.query))))
+
+
+async def add_members(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    audience_id = call.path_params["audienceId"]
+    added = org.add_members(audience_id, call.body["consumerIds"])
+    return Reply(200, {"audienceId": audience_id, "addedCount": added})
+
+
+async def status(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    rel.settle_sync(call.path_params["audienceId"])
+    return Reply(200, d.status(org.status(call.path_params["audienceId"])))
+
+
+async def count(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    rel.settle_sync(call.path_params["audienceId"])
+    return Reply(200, d.count(org.count(call.path_params["audienceId"])))
+
+
+async def group(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audiences = org.group_audiences(call.path_params["groupId"])
+    return Reply(200, [d.audience(a, rel, "group", call.query) for a in audiences])
+
+
+async def group_members(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    page = org.group_members(
+        call.path_params["groupId"], _page_request(call.query), audience_id=call.query.get("audienceId")
+    )
+    return Reply(200, d.members(page))
+
+
+async def delete_group(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audiences = org.delete_group(call.path_params["groupId"])
+    for audience in audiences:
+        rel.forget(audience.id)
+    return Reply(200, [d.audience(a, rel, "group_delete", call.query) for a in audiences])
+
+
+async def create_tiers(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    tiers = create_tier_group(org, d.tier_group_input(call.body))
+    return Reply(d.created, d.tier_group(tiers, rel, call.query))
+
+
+async def update_tiers(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    tiers = update_tier_group(org, call.path_params["groupId"], d.tier_group_input(call.body))
+    return Reply(200, d.tier_group(tiers, rel, call.query))
+
+
+async def consumer_audiences(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    audiences = org.consumer_audiences(call.path_params["id"])
+    return Reply(200, [d.audience(a, rel, "consumer", call.query) for a in audiences])

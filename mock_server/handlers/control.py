@@ -1,0 +1,90 @@
+"""Control-plane handlers (`/_mock`): health, reset, seed, clock, state export and import, and the documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import fanfare_spec
+from mock_server.domain.clock import isoformat
+from mock_server.domain.errors import Invalid, Issue
+from mock_server.state import MockState
+from mock_server.web.calls import Call, Reply
+
+
+def _state(call: Call) -> MockState:
+    return call.state  # type: ignore[no-any-return]
+
+
+def _clock_reply(state: MockState) -> Reply:
+    return Reply(200, {"now": isoformat(state.clock.now()), "running": state.clock.running})
+
+
+async def health(call: Call) -> Reply:
+    world = _state(call).world
+    return Reply(
+        200,
+        {
+            "status": "ok",
+            "seed": world.seed,
+            "consumersPerOrganization": world.consumers_per_org,
+            "organizations": len(world.organizations()),
+        },
+    )
+
+
+async def reset(call: Call) -> Reply:
+    key = (call.body or {}).get("secretKey")
+    state = _state(call)
+    if key is not None and state.keys is not None and key not in state.keys:
+        raise Invalid("Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),))
+    state.reset(key)
+    if key is None:
+        return Reply(200, {"reset": "all"})
+    return Reply(200, {"reset": "tenant", "organizationId": state.world.organization_for_key(key).id})
+
+
+async def seed(call: Call) -> Reply:
+    state = _state(call)
+    state.reseed(call.body["seed"], call.body.get("consumers"))
+    return Reply(200, {"seed": state.world.seed, "consumersPerOrganization": state.world.consumers_per_org})
+
+
+async def get_clock(call: Call) -> Reply:
+    return _clock_reply(_state(call))
+
+
+async def set_clock(call: Call) -> Reply:
+    state, body = _state(call), call.body
+    if "now" in body and "advanceSeconds" in body:
+        raise Invalid("Give now or advanceSeconds, not both", (Issue("advanceSeconds", "conflicts with now"),))
+    if "now" in body:
+        instant = datetime.fromisoformat(body["now"].replace("Z", "+00:00").replace("z", "+00:00"))
+        if instant.tzinfo is None:
+            raise Invalid("now needs a UTC offset", (Issue("now", "add Z or an offset"),))
+        state.clock.set(instant)
+    if "advanceSeconds" in body:
+        state.clock.advance(float(body["advanceSeconds"]))
+    if "running" in body:
+        state.clock.run() if body["running"] else state.clock.freeze()
+    return _clock_reply(state)
+
+
+async def export_state(call: Call) -> Reply:
+    return Reply(200, _state(call).export())
+
+
+async def import_state(call: Call) -> Reply:
+    state = _state(call)
+    try:
+        state.restore(call.body)
+    except (KeyError, TypeError, ValueError) as problem:
+        raise Invalid(f"Not a snapshot this mock can restore: {problem}", (Issue("world", str(problem)),)) from None
+    return Reply(200, {"restored": True, "organizations": len(state.world.organizations())})
+
+
+async def admin_document(call: Call) -> Reply:
+    return Reply(200, fanfare_spec.load("fanfare"))
+
+
+async def mock_document(call: Call) -> Reply:
+    return Reply(200, fanfare_spec.load("mock"))

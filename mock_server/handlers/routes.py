@@ -1,0 +1,62 @@
+"""The route table: every operationId of both documents bound to its handler (and, for the Admin API, the
+dialect of its family). The shell refuses to start if this table and the documents disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from mock_server.handlers import audiences, control, rules
+from mock_server.views.dialect import Dialect
+from mock_server.views.guide import GUIDE
+from mock_server.views.reference import REFERENCE
+from mock_server.web.calls import Call, Handler, Reply
+
+DialectHandler = Callable[[Call, Dialect], Awaitable[Reply]]
+
+#: (guide operationId or None, reference operationId or None, handler)
+ADMIN_ROUTES: tuple[tuple[str | None, str | None, DialectHandler], ...] = (
+    ("postV1Audiences", "postAudiences", audiences.create),
+    ("getV1Audiences", "getAudiences", audiences.list_all),
+    ("getV1AudiencesByAudienceId", "getAudiencesByAudienceId", audiences.get),
+    ("putV1AudiencesByAudienceId", "putAudiencesByAudienceId", audiences.update),
+    ("deleteV1AudiencesByAudienceId", "deleteAudiencesByAudienceId", audiences.delete),
+    ("getV1AudiencesByAudienceIdMembers", "getAudiencesByAudienceIdMembers", audiences.members),
+    ("postV1AudiencesByAudienceIdMembers", "postAudiencesByAudienceIdMembers", audiences.add_members),
+    ("getV1AudiencesByAudienceIdStatus", "getAudiencesByAudienceIdStatus", audiences.status),
+    ("getV1AudiencesByAudienceIdCount", "getAudiencesByAudienceIdCount", audiences.count),
+    ("getV1AudiencesGroupsByGroupId", "getAudiencesGroupsByGroupId", audiences.group),
+    ("getV1AudiencesGroupsByGroupIdMembers", "getAudiencesGroupsByGroupIdMembers", audiences.group_members),
+    ("deleteV1AudiencesGroupsByGroupId", "deleteAudiencesGroupsByGroupId", audiences.delete_group),
+    ("postV1AudiencesLoyaltyTiers", "postAudiencesLoyaltyTiers", audiences.create_tiers),
+    ("putV1AudiencesLoyaltyTiersByGroupId", "putAudiencesLoyaltyTiersByGroupId", audiences.update_tiers),
+    (None, "getConsumersByIdAudiences", audiences.consumer_audiences),
+    ("postV1AudiencesByAudienceIdRules", None, rules.add_many),
+    (None, "postAudiencesByAudienceIdRules", rules.add_one),
+    (None, "getAudiencesByAudienceIdRules", rules.list_all),
+    (None, "putAudiencesByAudienceIdRules", rules.replace_all),
+    (None, "getAudiencesByAudienceIdRulesByRuleId", rules.get_one),
+    (None, "putAudiencesByAudienceIdRulesByRuleId", rules.update_one),
+    (None, "deleteAudiencesByAudienceIdRulesByRuleId", rules.delete_one),
+)
+
+CONTROL_ROUTES: dict[str, Handler] = {
+    "getMockHealth": control.health,
+    "postMockReset": control.reset,
+    "postMockSeed": control.seed,
+    "getMockClock": control.get_clock,
+    "postMockClock": control.set_clock,
+    "getMockState": control.export_state,
+    "putMockState": control.import_state,
+    "getOpenapiJson": control.admin_document,
+    "getMockOpenapiJson": control.mock_document,
+}
+
+
+def handlers() -> dict[str, Handler]:
+    table: dict[str, Handler] = dict(CONTROL_ROUTES)
+    for guide_id, reference_id, handler in ADMIN_ROUTES:
+        for operation_id, dialect in ((guide_id, GUIDE), (reference_id, REFERENCE)):
+            if operation_id is not None:
+                table[operation_id] = partial(handler, d=dialect)
+    return table

@@ -1,0 +1,78 @@
+"""Rule handlers: the guide's bulk add, and the reference's list, add one, replace all, and one-rule CRUD."""
+
+from __future__ import annotations
+
+from mock_server.domain.audiences import UNSET, RulePatch
+from mock_server.domain.errors import Invalid, Issue
+from mock_server.handlers.tenancy import tenant
+from mock_server.views.dialect import Dialect
+from mock_server.views.wire import given
+from mock_server.web.calls import Call, Reply
+
+
+def _check_body_audience(call: Call) -> None:
+    """The reference repeats `audienceId` in the body; one that names another audience is refused."""
+    named = call.body.get("audienceId")
+    if named is not None and named != call.path_params["audienceId"]:
+        raise Invalid(
+            "audienceId in the body does not match the path",
+            (Issue("audienceId", "must equal the audienceId in the path"),),
+        )
+
+
+async def add_many(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    rules = org.add_rules(call.path_params["audienceId"], d.rule_inputs(call.body), prefix="")
+    return Reply(d.created, [d.rule(rule, rel) for rule in rules])
+
+
+async def add_one(call: Call, d: Dialect) -> Reply:
+    _check_body_audience(call)
+    org, rel = tenant(call)
+    (rule,) = org.add_rules(call.path_params["audienceId"], d.rule_inputs([call.body]), prefix="")
+    return Reply(d.created, d.rule(rule, rel))
+
+
+async def list_all(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    return Reply(200, [d.rule(rule, rel) for rule in org.rules(call.path_params["audienceId"])])
+
+
+async def replace_all(call: Call, d: Dialect) -> Reply:
+    for index, item in enumerate(call.body["rules"]):
+        named = item.get("audienceId")
+        if named is not None and named != call.path_params["audienceId"]:
+            raise Invalid(
+                "audienceId in a rule does not match the path",
+                (Issue(f"rules.{index}.audienceId", "must equal the audienceId in the path"),),
+            )
+    org, rel = tenant(call)
+    rules = org.replace_rules(call.path_params["audienceId"], d.rule_inputs(call.body["rules"]))
+    return Reply(200, [d.rule(rule, rel) for rule in rules])
+
+
+async def get_one(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    return Reply(200, d.rule(org.get_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel))
+
+
+async def update_one(call: Call, d: Dialect) -> Reply:
+    _check_body_audience(call)
+    body = call.body
+    values = given(body, "values", tuple)
+    position = given(body, "position", int)
+    patch = RulePatch(
+        field=given(body, "field"),
+        operator=given(body, "operator"),
+        values=values,
+        group_id=UNSET if body.get("groupId") is None else body["groupId"],
+        position=UNSET if position is None else position,
+    )
+    org, rel = tenant(call)
+    rule = org.update_rule(call.path_params["audienceId"], call.path_params["ruleId"], patch)
+    return Reply(200, d.rule(rule, rel))
+
+
+async def delete_one(call: Call, d: Dialect) -> Reply:
+    org, rel = tenant(call)
+    return Reply(200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel))

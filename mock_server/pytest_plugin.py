@@ -1,0 +1,194 @@
+"""The pytest plugin: fixtures that give a test a fresh, isolated, deterministic Fanfare.
+
+* `fanfare_mock`: in-process (no port), a new world per test; `.client` is a sync HTTP client already
+  carrying a secret key.
+* `fanfare_live`: a real uvicorn server on a free port, shared by the session and reset before each
+  test; `.base_url` for non-Python clients and browsers.
+
+Both hand out the same `FanfareMock` controls: the clock, reset, and the state behind the app.
+Configure with `@pytest.mark.fanfare(seed=..., consumers=..., keys=[...])` or the `fanfare_seed` and
+`fanfare_consumers` ini options.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+DEFAULT_KEY = "sk_test_fanfare_fixture"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("fanfare_seed", "seed of the mock's world in the fanfare fixtures", default="0")
+    parser.addini("fanfare_consumers", "consumers per organization in the fanfare fixtures", default="200")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fanfare(seed=0, consumers=200, keys=None): configure the fanfare_mock fixture's world"
+    )
+
+
+@dataclass(frozen=True)
+class WorldOptions:
+    seed: int
+    consumers: int
+    keys: tuple[str, ...] | None
+
+
+def _options(request: pytest.FixtureRequest) -> WorldOptions:
+    marker = request.node.get_closest_marker("fanfare")
+    kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    keys = kwargs.get("keys")
+    return WorldOptions(
+        seed=int(kwargs.get("seed", request.config.getini("fanfare_seed"))),
+        consumers=int(kwargs.get("consumers", request.config.getini("fanfare_consumers"))),
+        keys=tuple(keys) if keys else None,
+    )
+
+
+class Clock:
+    """The world's virtual clock, as a test drives it."""
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+
+    def now(self) -> datetime:
+        return self._state.clock.now()  # type: ignore[no-any-return]
+
+    def set(self, instant: datetime | str) -> datetime:
+        if isinstance(instant, str):
+            instant = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+        return self._state.clock.set(instant)  # type: ignore[no-any-return]
+
+    def advance(self, seconds: float) -> datetime:
+        return self._state.clock.advance(seconds)  # type: ignore[no-any-return]
+
+
+class FanfareMock:
+    """Controls of one mock world, shared by the in-process and the live fixtures."""
+
+    def __init__(self, app: Any, key: str, base_url: str) -> None:
+        self.app = app
+        self.state = app.state.mock
+        self.key = key
+        self.base_url = base_url
+        self.clock = Clock(self.state)
+        self._clients: list[Any] = []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def client_for(self, key: str | None) -> Any:
+        """An HTTP client for another tenant's key (or none: `client_for(None)` sends no credentials)."""
+        from starlette.testclient import TestClient
+
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = TestClient(self.app, base_url=self.base_url, headers=headers, raise_server_exceptions=True)
+        self._clients.append(client)
+        return client
+
+    def reset(self, key: str | None = None) -> None:
+        """Back to the freshly seeded world (one tenant if a key is given)."""
+        self.state.reset(key)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+class InProcessMock(FanfareMock):
+    @property
+    def client(self) -> Any:
+        if not self._clients:
+            self.client_for(self.key)
+        return self._clients[0]
+
+
+class LiveMock(FanfareMock):
+    """The live server's handle: `base_url` is a real http://127.0.0.1:PORT."""
+
+    @property
+    def client(self) -> Any:
+        import httpx
+
+        if not self._clients:
+            self._clients.append(httpx.Client(base_url=self.base_url, headers=self.headers))
+        return self._clients[0]
+
+
+@pytest.fixture
+def fanfare_mock(request: pytest.FixtureRequest) -> Iterator[InProcessMock]:
+    """A fresh in-process mock for this test (no port); `.client` speaks to it with a secret key."""
+    from mock_server.app import create_app
+
+    options = _options(request)
+    app = create_app(seed=options.seed, consumers=options.consumers, keys=options.keys, log_requests=False)
+    mock = InProcessMock(app, options.keys[0] if options.keys else DEFAULT_KEY, "http://fanfare.test")
+    try:
+        yield mock
+    finally:
+        mock.close()
+
+
+class _LiveServer:
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="fanfare-live", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live fanfare mock did not start within 10 s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def fanfare_live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """One real uvicorn server for the session (the `fanfare_live` fixture resets it per test)."""
+    from mock_server.app import create_app
+
+    config = request.config
+    app = create_app(
+        seed=int(config.getini("fanfare_seed")),
+        consumers=int(config.getini("fanfare_consumers")),
+        log_requests=False,
+    )
+    server = _LiveServer(app)
+    server.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fanfare_live(fanfare_live_server: Any) -> Iterator[LiveMock]:
+    """The session's live mock, reset to its freshly seeded world for this test."""
+    app, base_url = fanfare_live_server
+    app.state.mock.reset(None)
+    mock = LiveMock(app, DEFAULT_KEY, base_url)
+    try:
+        yield mock
+    finally:
+        mock.close()

@@ -1,0 +1,67 @@
+"""The mock's state object: the one World the app serves, and how the control plane rebuilds it.
+
+It is passed into the app (never a module global); reset and re-seed build a fresh World, the way moto
+rebuilds its backends, so nothing from before can leak into the new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mock_server.domain.clock import Clock
+from mock_server.domain.world import World
+from mock_server.seeding import consumer_source
+
+SNAPSHOT_FORMAT = "fanfare-mock/1"
+Progress = Callable[[str], None]
+
+
+class MockState:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        consumers: int,
+        keys: Sequence[str] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.keys = None if keys is None else tuple(keys)
+        self._progress = progress
+        self.world = self._build(seed, consumers)
+
+    @property
+    def clock(self) -> Clock:
+        return self.world.clock
+
+    def _build(self, seed: int, consumers: int) -> World:
+        world = World(seed, consumers, Clock(), self.keys, consumer_source, extensions=self._extensions())
+        world.warm(self._seeding_progress())
+        return world
+
+    def _extensions(self) -> dict[str, Any]:
+        from mock_server.extensions import EXTENSIONS
+
+        return dict(EXTENSIONS)
+
+    def _seeding_progress(self) -> Callable[[int, int], None] | None:
+        say = self._progress
+        if say is None:
+            return None
+
+        def report(done: int, total: int) -> None:
+            say(f"  seeding consumers: {done:,}/{total:,}")
+
+        return report
+
+    def reset(self, secret_key: str | None = None) -> None:
+        self.world.reset(secret_key)
+
+    def reseed(self, seed: int, consumers: int | None = None) -> None:
+        self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)
+
+    def export(self) -> dict[str, Any]:
+        return {"format": SNAPSHOT_FORMAT, "world": self.world.export()}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        self.world = World.from_snapshot(snapshot["world"], consumer_source, extensions=self._extensions())

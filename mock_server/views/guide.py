@@ -1,0 +1,187 @@
+"""The guide dialect (`/api/v1`): the hand-written docs' shapes, spelled `STATIC`, creates answer 201."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID, uuid5
+
+from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
+from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.membership import AudienceCount
+from mock_server.domain.paging import Page
+from mock_server.domain.rules import Rule, RuleInput
+from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
+from mock_server.views.relations import Relations
+from mock_server.views.wire import given, includes, parse_ts, ts
+
+#: What `include` means when a guide request leaves it out, per purpose (the guide: get defaults to rules,imports).
+_DEFAULT_INCLUDE = {"get": "rules,imports", "create": "rules", "tier": "rules", "update": "rules"}
+
+
+class GuideDialect:
+    family = "v1"
+    created = 201
+    static_spelling = "STATIC"
+
+    # ---- reading requests ----------------------------------------------------------------------
+    def audience_type(self, text: str) -> AudienceType:
+        return AudienceType(text)
+
+    def rule_inputs(self, items: Sequence[Mapping[str, Any]]) -> tuple[RuleInput, ...]:
+        return tuple(
+            RuleInput(
+                field=item["field"],
+                operator=item["operator"],
+                values=tuple(item["values"]),
+                group_id=_group_id(item.get("groupId")),
+                position=None if item.get("position") is None else int(item["position"]),
+            )
+            for item in items
+        )
+
+    def create_input(self, body: Mapping[str, Any]) -> AudienceInput:
+        return AudienceInput(
+            name=body["name"],
+            type=self.audience_type(body["type"]),
+            description=body.get("description"),
+            icon_name=body.get("iconName"),
+            metadata=body.get("metadata"),
+            rules=self.rule_inputs(body.get("rules") or ()),
+        )
+
+    def patch(self, body: Mapping[str, Any]) -> AudiencePatch:
+        return AudiencePatch(
+            name=given(body, "name"),
+            description=given(body, "description"),
+            icon_name=given(body, "iconName"),
+            metadata=given(body, "metadata"),
+            last_refreshed_at=given(body, "lastRefreshedAt", parse_ts),
+        )
+
+    def tier_group_input(self, body: Mapping[str, Any]) -> TierGroupInput:
+        return TierGroupInput(
+            group_name=body["groupName"],
+            attribute=body["attribute"],
+            tiers=tuple(
+                TierInput(
+                    name=t["name"],
+                    start_value=t["startValue"],
+                    order=int(t["order"]),
+                    end_value=t.get("endValue"),
+                    icon_name=t.get("iconName"),
+                )
+                for t in body["tiers"]
+            ),
+        )
+
+    # ---- rendering -----------------------------------------------------------------------------
+    def audience(
+        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        include = includes(query, _DEFAULT_INCLUDE.get(purpose, ""))
+        out: dict[str, Any] = {
+            "id": audience.id,
+            "organizationId": audience.organization_id,
+            "name": audience.name,
+            "description": audience.description,
+            "type": audience.type.value,
+            "iconName": audience.icon_name,
+            "metadata": None if audience.metadata is None else dict(audience.metadata),
+            "version": audience.version,
+            "groupId": audience.group_id,
+            "groupType": None if audience.group_type is None else audience.group_type.value,
+            "groupName": audience.group_name,
+            "primarySyncSourceId": audience.primary_sync_source_id,
+            "lastRefreshedAt": ts(audience.last_refreshed_at),
+            "refreshIntervalSeconds": audience.refresh_interval_seconds,
+            "createdAt": ts(audience.created_at),
+            "updatedAt": ts(audience.updated_at),
+            "archived": audience.archived,
+        }
+        if "rules" in include:
+            out["rules"] = [self.rule(rule, relations) for rule in audience.rules]
+        if "imports" in include:
+            out["imports"] = [self.audience_import(record) for record in relations.imports(audience.id)]
+        if "primarySyncSource" in include:
+            source = relations.sync_source(audience)
+            out["primarySyncSource"] = None if source is None else self.sync_source(source)
+        return out
+
+    def audience_list(
+        self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]
+    ) -> Any:
+        return [self.audience(a, relations, "list", query) for a in audiences]
+
+    def rule(self, rule: Rule, relations: Relations) -> dict[str, Any]:
+        return {
+            "id": rule.id,
+            "field": rule.field,
+            "operator": rule.operator.value,
+            "values": list(rule.values),
+            "groupId": rule.group_id,
+            "position": rule.position,
+        }
+
+    def consumer(self, record: ConsumerRecord) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "email": record.email,
+            "phone": record.phone,
+            "fullName": record.full_name,
+            "totalOrders": record.total_orders,
+            "totalOrderValue": record.total_order_value,
+            "lastOrderAt": ts(record.last_order_at),
+            "createdAt": ts(record.created_at),
+            "updatedAt": ts(record.updated_at),
+            "externalId": record.external_id,
+            "metadata": record.metadata,
+        }
+
+    def members(self, page: Page[ConsumerRecord]) -> dict[str, Any]:
+        return {
+            "data": [self.consumer(record) for record in page.items],
+            "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
+        }
+
+    def status(self, status: AudienceStatus) -> dict[str, Any]:
+        return {
+            "audienceId": status.audience_id,
+            "version": status.version,
+            "syncStatus": None if status.sync_status is None else status.sync_status.value,
+            "lastSyncedAt": ts(status.last_synced_at),
+            "lastRefreshedAt": ts(status.last_refreshed_at),
+            "refreshIntervalSeconds": status.refresh_interval_seconds,
+            "stale": status.stale,
+            "inProgress": status.in_progress,
+            "pendingShards": status.pending_shards,
+        }
+
+    def count(self, count: AudienceCount) -> dict[str, Any]:
+        return {"audienceId": count.audience_id, "count": count.count, "source": count.source.value}
+
+    def tier_group(self, group: TierGroup, relations: Relations, query: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "tierGroup": group.tier_group,
+            "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
+        }
+
+
+
+#: Namespace of the ids given to guide group labels that are not UUIDs (`"groupId": "A"`).
+_GROUP_LABELS = UUID("6d0c1f3e-2b8a-4c51-9a57-0f4c1e8b7a10")
+
+
+def _group_id(label: str | None) -> str | None:
+    """The guide lets a client name a group with any label; group ids are UUIDs in the one world (the
+    reference renders them with `format: uuid`), so a label that is not one maps to a stable UUID:
+    the same label always names the same group."""
+    if label is None:
+        return None
+    try:
+        return str(UUID(label))
+    except ValueError:
+        return str(uuid5(_GROUP_LABELS, label))
+
+
+GUIDE = GuideDialect()

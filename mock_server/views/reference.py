@@ -1,0 +1,211 @@
+"""The reference dialect (`/api`): the generated API reference's shapes, spelled `STATIC_LIST`, creates answer 200."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
+from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.membership import AudienceCount
+from mock_server.domain.paging import Page
+from mock_server.domain.rules import Rule, RuleInput
+from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
+from mock_server.views.listing import page_by_id
+from mock_server.views.relations import Relations
+from mock_server.views.wire import given, parse_ts, ts
+
+_TYPES_IN = {"STATIC_LIST": AudienceType.STATIC, "DYNAMIC": AudienceType.DYNAMIC, "SYNCED_LIST": AudienceType.SYNCED_LIST}
+_TYPES_OUT = {v: k for k, v in _TYPES_IN.items()}
+#: Purposes answered with the bare audience (no rules, imports or primarySyncSource), as the reference does.
+_BARE = frozenset({"update", "delete", "group_delete", "consumer"})
+
+
+class ReferenceDialect:
+    family = "api"
+    created = 200
+    static_spelling = "STATIC_LIST"
+
+    # ---- reading requests ----------------------------------------------------------------------
+    def audience_type(self, text: str) -> AudienceType:
+        return _TYPES_IN[text]
+
+    def rule_inputs(self, items: Sequence[Mapping[str, Any]]) -> tuple[RuleInput, ...]:
+        return tuple(
+            RuleInput(
+                field=item["field"],
+                operator=item["operator"],
+                values=tuple(item["values"]),
+                group_id=item.get("groupId"),
+                position=None if item.get("position") is None else int(item["position"]),
+            )
+            for item in items
+        )
+
+    def create_input(self, body: Mapping[str, Any]) -> AudienceInput:
+        refresh = body.get("refreshIntervalSeconds")
+        return AudienceInput(
+            name=body["name"],
+            type=self.audience_type(body["type"]),
+            description=body.get("description"),
+            icon_name=body.get("iconName"),
+            metadata=body.get("metadata"),
+            rules=self.rule_inputs(body.get("rules") or ()),
+            group_id=body.get("groupId"),
+            group_type=None if body.get("groupType") is None else body["groupType"],
+            group_name=body.get("groupName"),
+            refresh_interval_seconds=None if refresh is None else refresh,
+            last_refreshed_at=parse_ts(body.get("lastRefreshedAt")),
+        )
+
+    def patch(self, body: Mapping[str, Any]) -> AudiencePatch:
+        return AudiencePatch(
+            name=given(body, "name"),
+            description=given(body, "description"),
+            icon_name=given(body, "iconName"),
+            metadata=given(body, "metadata"),
+            type=given(body, "type", self.audience_type),
+            group_id=given(body, "groupId"),
+            group_type=given(body, "groupType"),
+            group_name=given(body, "groupName"),
+            refresh_interval_seconds=given(body, "refreshIntervalSeconds"),
+            last_refreshed_at=given(body, "lastRefreshedAt", parse_ts),
+        )
+
+    def tier_group_input(self, body: Mapping[str, Any]) -> TierGroupInput:
+        return TierGroupInput(
+            group_name=body["groupName"],
+            attribute=body["attribute"],
+            tiers=tuple(
+                TierInput(
+                    name=t["name"],
+                    start_value=t["startValue"],
+                    order=int(t["order"]),
+                    end_value=t.get("endValue"),
+                    icon_name=t.get("iconName"),
+                )
+                for t in body["tiers"]
+            ),
+        )
+
+    # ---- rendering -----------------------------------------------------------------------------
+    def audience(
+        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        source = relations.sync_source(audience)
+        out: dict[str, Any] = {
+            "id": audience.id,
+            "organizationId": audience.organization_id,
+            "createdAt": ts(audience.created_at),
+            "createdBy": audience.created_by,
+            "archived": audience.archived,
+            "name": audience.name,
+            "type": _TYPES_OUT[audience.type],
+            "description": audience.description,
+            "groupId": audience.group_id,
+            "groupName": audience.group_name,
+            "groupType": None if audience.group_type is None else audience.group_type.value,
+            "iconName": audience.icon_name,
+            "lastRefreshedAt": ts(audience.last_refreshed_at),
+            "metadata": None if audience.metadata is None else dict(audience.metadata),
+            "primaryExternalId": None if source is None else source.external_id,
+            "primaryLastSyncedAt": None if source is None else ts(source.last_synced_at),
+            "primarySourceVendor": None if source is None else source.vendor_name,
+            "primarySyncSourceId": audience.primary_sync_source_id,
+            "refreshIntervalSeconds": audience.refresh_interval_seconds,
+            "updatedAt": ts(audience.updated_at),
+            "updatedBy": audience.updated_by,
+        }
+        if purpose not in _BARE:
+            out["rules"] = [self.rule(rule, relations) for rule in audience.rules]
+            out["imports"] = [self.audience_import(record) for record in relations.imports(audience.id)]
+            out["primarySyncSource"] = None if source is None else self.sync_source(source)
+        return out
+
+    def audience_list(self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]) -> Any:
+        page = page_by_id(audiences, query.get("first"), query.get("after"))
+        return {
+            "data": [self.audience(a, relations, "list", query) for a in page.items],
+            "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
+        }
+
+    def rule(self, rule: Rule, relations: Relations) -> dict[str, Any]:
+        return {
+            "id": rule.id,
+            "organizationId": relations.org.id,
+            "audienceId": rule.audience_id,
+            "field": rule.field,
+            "operator": rule.operator.value,
+            "values": list(rule.values),
+            "groupId": rule.group_id,
+            "position": rule.position,
+        }
+
+    def consumer(self, record: ConsumerRecord) -> dict[str, Any]:
+        location = record.location
+        return {
+            "id": record.id,
+            "organizationId": record.organization_id,
+            "createdAt": ts(record.created_at),
+            "createdBy": "system",
+            "archived": False,
+            "email": record.email,
+            "emailVerified": record.email_verified,
+            "phone": record.phone,
+            "phoneVerified": record.phone_verified,
+            "fullName": record.full_name,
+            "status": record.status.value,
+            "metadata": record.metadata,
+            "primaryExternalId": record.external_id,
+            "ltv": record.ltv,
+            "aov": record.aov,
+            "totalOrders": record.total_orders,
+            "totalReturns": record.total_returns,
+            "loyaltyBalance": record.loyalty_balance,
+            "loyaltyLifetimePoints": record.loyalty_lifetime_points,
+            "activityScore": record.activity_score,
+            "activityRank": record.activity_rank,
+            "monetaryScore": record.monetary_score,
+            "monetaryRank": record.monetary_rank,
+            "purchaseFrequencyScore": record.purchase_frequency_score,
+            "purchaseFrequencyRank": record.purchase_frequency_rank,
+            "lastOrderAt": ts(record.last_order_at),
+            "lastGeoCity": None if location is None else location.city,
+            "lastGeoCountry": None if location is None else location.country,
+            "lastGeoRegion": None if location is None else location.region,
+            "lastGeoTimezone": None if location is None else location.timezone,
+            "smsOptOut": record.sms_opt_out,
+            "updatedAt": ts(record.updated_at),
+            "updatedBy": None,
+        }
+
+    def members(self, page: Page[ConsumerRecord]) -> dict[str, Any]:
+        return {
+            "data": [self.consumer(record) for record in page.items],
+            "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
+        }
+
+    def status(self, status: AudienceStatus) -> dict[str, Any]:
+        return {
+            "audienceId": status.audience_id,
+            "version": status.version,
+            "syncStatus": None if status.sync_status is None else status.sync_status.value,
+            "lastSyncedAt": ts(status.last_synced_at),
+            "lastRefreshedAt": ts(status.last_refreshed_at),
+            "refreshIntervalSeconds": status.refresh_interval_seconds,
+            "stale": status.stale,
+            "inProgress": status.in_progress,
+            "pendingShards": status.pending_shards,
+        }
+
+    def count(self, count: AudienceCount) -> dict[str, Any]:
+        return {"audienceId": count.audience_id, "count": count.count, "source": count.source.value}
+
+    def tier_group(self, group: TierGroup, relations: Relations, query: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "tierGroup": group.tier_group,
+            "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
+        }
+
+
+REFERENCE = ReferenceDialect()

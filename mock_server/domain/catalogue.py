@@ -10,6 +10,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from uuid import UUID
 
 
@@ -35,7 +36,7 @@ GUIDE_KLAVIYO_LISTS: tuple[tuple[str, str], ...] = (
     ("XyZaBc", "Early Access"),
 )
 
-LISTS_PER_VENDOR = {Vendor.KLAVIYO: 8, Vendor.MAILCHIMP: 5, Vendor.SENDGRID: 5}
+LISTS_PER_VENDOR = MappingProxyType({Vendor.KLAVIYO: 8, Vendor.MAILCHIMP: 5, Vendor.SENDGRID: 5})
 MIN_PROFILES, MAX_PROFILES = 20, 300
 #: Lists draw their members from one pool of people per organization, so the same person shows up on
 #: several lists (and vendors): syncing two lists exercises the email de-duplication.

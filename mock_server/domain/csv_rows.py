@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from types import MappingProxyType
 from typing import Any, NamedTuple, TypeAlias
 
 from mock_server.domain.errors import Invalid, TooLarge
@@ -93,7 +94,7 @@ class Column(Enum):
 IDENTIFIER_COLUMNS = (Column.EMAIL, Column.PHONE, Column.EXTERNAL_ID)
 # Header cells match case-insensitively and ignoring `_`, `-` and spaces, so `External ID`, `external_id`
 # and `EMAIL` all work: spreadsheets export headers in every style.
-_COLUMN_KEYS = {c.value.lower(): c for c in Column}
+_COLUMN_KEYS = MappingProxyType({c.value.lower(): c for c in Column})
 _KEY_NOISE = re.compile(r"[\s_\-]+")
 
 
@@ -195,19 +196,28 @@ class RecordSplitter:
 def iter_records(chunks: Iterable[bytes], limits: Limits) -> Iterator[Record]:
     """Every record of the upload, enforcing the file-size limit as bytes arrive (stops reading past it)."""
     splitter = RecordSplitter(limits.max_row_bytes)
+    first = True
     for chunk in chunks:
         if not chunk:
             continue
-        if splitter.bytes_seen == 0 and chunk.startswith(b"\xef\xbb\xbf"):
-            chunk = chunk[3:]  # a UTF-8 byte-order mark (Excel writes one) is not part of the header
-            splitter.bytes_seen += 3
         records = splitter.feed(chunk)
         if splitter.bytes_seen > limits.max_file_bytes:
             raise ImportFileRejected(
                 f"File too large: the maximum is 10 MB ({limits.max_file_bytes:,} bytes)"
             )
+        if first and records:
+            first = False
+            records[0] = _without_bom(records[0])
         yield from records
-    yield from splitter.close()
+    tail = splitter.close()
+    yield from (_without_bom(r) for r in tail) if first else tail
+
+
+def _without_bom(record: Record) -> Record:
+    # A UTF-8 byte-order mark (Excel writes one) is not part of the first header cell.
+    if record.raw is not None and record.raw.startswith(b"\xef\xbb\xbf"):
+        return Record(record.number, record.raw[3:])
+    return record
 
 
 def is_blank(record: Record) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,14 +38,18 @@ class ExperienceEvent(Enum):
     DELETE = "delete"  # archive; the status itself does not change
 
 
-EXPERIENCE_TRANSITIONS: Mapping[tuple[ExperienceStatus, ExperienceEvent], ExperienceStatus] = {
-    (ExperienceStatus.DRAFT, ExperienceEvent.SCHEDULE): ExperienceStatus.SCHEDULED,
-    (ExperienceStatus.SCHEDULED, ExperienceEvent.OPEN): ExperienceStatus.ACTIVE,
-    (ExperienceStatus.ACTIVE, ExperienceEvent.CLOSE): ExperienceStatus.COMPLETED,
-    (ExperienceStatus.DRAFT, ExperienceEvent.DELETE): ExperienceStatus.DRAFT,
-    (ExperienceStatus.SCHEDULED, ExperienceEvent.DELETE): ExperienceStatus.SCHEDULED,
-    (ExperienceStatus.COMPLETED, ExperienceEvent.DELETE): ExperienceStatus.COMPLETED,
-}
+EXPERIENCE_TRANSITIONS: Mapping[tuple[ExperienceStatus, ExperienceEvent], ExperienceStatus] = (
+    MappingProxyType(
+        {
+            (ExperienceStatus.DRAFT, ExperienceEvent.SCHEDULE): ExperienceStatus.SCHEDULED,
+            (ExperienceStatus.SCHEDULED, ExperienceEvent.OPEN): ExperienceStatus.ACTIVE,
+            (ExperienceStatus.ACTIVE, ExperienceEvent.CLOSE): ExperienceStatus.COMPLETED,
+            (ExperienceStatus.DRAFT, ExperienceEvent.DELETE): ExperienceStatus.DRAFT,
+            (ExperienceStatus.SCHEDULED, ExperienceEvent.DELETE): ExperienceStatus.SCHEDULED,
+            (ExperienceStatus.COMPLETED, ExperienceEvent.DELETE): ExperienceStatus.COMPLETED,
+        }
+    )
+)
 
 
 class CannotDeleteActive(IllegalTransition):
@@ -98,7 +103,7 @@ class DistributionKind(Enum):
 
 
 #: The instant a draw or an auction is decided; it ends the window when there is no closeAt.
-_DECIDED_KEY = {DistributionKind.DRAW: "drawAt", DistributionKind.AUCTION: "settleAt"}
+_DECIDED_KEY = MappingProxyType({DistributionKind.DRAW: "drawAt", DistributionKind.AUCTION: "settleAt"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,12 @@ on /api (the reference) and as `SUCCESS` on /api/v1 (the guide); the other three
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from mock_server.domain.clock import Clock
@@ -50,11 +52,13 @@ class ImportEvent(Enum):
     FAIL = "fail"
 
 
-IMPORT_TRANSITIONS: Mapping[tuple[ImportStatus, ImportEvent], ImportStatus] = {
-    (ImportStatus.PENDING, ImportEvent.START): ImportStatus.PROCESSING,
-    (ImportStatus.PROCESSING, ImportEvent.COMPLETE): ImportStatus.COMPLETED,
-    (ImportStatus.PROCESSING, ImportEvent.FAIL): ImportStatus.FAILED,
-}
+IMPORT_TRANSITIONS: Mapping[tuple[ImportStatus, ImportEvent], ImportStatus] = MappingProxyType(
+    {
+        (ImportStatus.PENDING, ImportEvent.START): ImportStatus.PROCESSING,
+        (ImportStatus.PROCESSING, ImportEvent.COMPLETE): ImportStatus.COMPLETED,
+        (ImportStatus.PROCESSING, ImportEvent.FAIL): ImportStatus.FAILED,
+    }
+)
 
 
 def import_transition(status: ImportStatus, event: ImportEvent) -> ImportStatus:
@@ -308,7 +312,12 @@ def run_import(
     errors: list[RowError] = []
     processed = created = updated = 0
     batch: list[int] = []
-    for item in iter_rows(source(), limits):
+    try:
+        rows = iter_rows(source(), limits)
+        first = next(rows, None)
+    except ImportFileRejected:
+        raise ValueError("the upload source did not replay the same bytes on its second read") from None
+    for item in itertools.chain((first,) if first is not None else (), rows):
         if forced_rows and item.row in forced_rows:
             # A forced partial outcome rejects rows that exist in the file (others are ignored), so the
             # accounting still adds up: processed + errors == data rows.
@@ -454,15 +463,20 @@ class ImportBook:
 
 
 # The moves that take an import to its job's state, as (event, state reached) pairs.
-_PATHS: Mapping[JobStatus, tuple[tuple[ImportEvent, ImportStatus], ...]] = {
-    JobStatus.PENDING: (),
-    JobStatus.RUNNING: ((ImportEvent.START, ImportStatus.PROCESSING),),
-    JobStatus.SUCCEEDED: (
-        (ImportEvent.START, ImportStatus.PROCESSING),
-        (ImportEvent.COMPLETE, ImportStatus.COMPLETED),
-    ),
-    JobStatus.FAILED: ((ImportEvent.START, ImportStatus.PROCESSING), (ImportEvent.FAIL, ImportStatus.FAILED)),
-}
+_PATHS: Mapping[JobStatus, tuple[tuple[ImportEvent, ImportStatus], ...]] = MappingProxyType(
+    {
+        JobStatus.PENDING: (),
+        JobStatus.RUNNING: ((ImportEvent.START, ImportStatus.PROCESSING),),
+        JobStatus.SUCCEEDED: (
+            (ImportEvent.START, ImportStatus.PROCESSING),
+            (ImportEvent.COMPLETE, ImportStatus.COMPLETED),
+        ),
+        JobStatus.FAILED: (
+            (ImportEvent.START, ImportStatus.PROCESSING),
+            (ImportEvent.FAIL, ImportStatus.FAILED),
+        ),
+    }
+)
 
 
 # ---- in-memory doubles (tests, the bench, and a reference for adapters) ---------------------------------

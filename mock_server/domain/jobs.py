@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from mock_server.domain.clock import Clock
@@ -37,11 +38,13 @@ class JobEvent(Enum):
     FAIL = "fail"
 
 
-JOB_TRANSITIONS: Mapping[tuple[JobStatus, JobEvent], JobStatus] = {
-    (JobStatus.PENDING, JobEvent.START): JobStatus.RUNNING,
-    (JobStatus.RUNNING, JobEvent.SUCCEED): JobStatus.SUCCEEDED,
-    (JobStatus.RUNNING, JobEvent.FAIL): JobStatus.FAILED,
-}
+JOB_TRANSITIONS: Mapping[tuple[JobStatus, JobEvent], JobStatus] = MappingProxyType(
+    {
+        (JobStatus.PENDING, JobEvent.START): JobStatus.RUNNING,
+        (JobStatus.RUNNING, JobEvent.SUCCEED): JobStatus.SUCCEEDED,
+        (JobStatus.RUNNING, JobEvent.FAIL): JobStatus.FAILED,
+    }
+)
 
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 

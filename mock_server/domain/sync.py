@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
@@ -46,13 +47,15 @@ class SyncEvent(Enum):
     RESYNC = "resync"
 
 
-SYNC_TRANSITIONS: Mapping[tuple[SyncStatus, SyncEvent], SyncStatus] = {
-    (SyncStatus.PENDING, SyncEvent.START): SyncStatus.SYNCING,
-    (SyncStatus.SYNCING, SyncEvent.SUCCEED): SyncStatus.SUCCESS,
-    (SyncStatus.SYNCING, SyncEvent.FAIL): SyncStatus.FAILED,
-    (SyncStatus.SUCCESS, SyncEvent.RESYNC): SyncStatus.PENDING,
-    (SyncStatus.FAILED, SyncEvent.RESYNC): SyncStatus.PENDING,
-}
+SYNC_TRANSITIONS: Mapping[tuple[SyncStatus, SyncEvent], SyncStatus] = MappingProxyType(
+    {
+        (SyncStatus.PENDING, SyncEvent.START): SyncStatus.SYNCING,
+        (SyncStatus.SYNCING, SyncEvent.SUCCEED): SyncStatus.SUCCESS,
+        (SyncStatus.SYNCING, SyncEvent.FAIL): SyncStatus.FAILED,
+        (SyncStatus.SUCCESS, SyncEvent.RESYNC): SyncStatus.PENDING,
+        (SyncStatus.FAILED, SyncEvent.RESYNC): SyncStatus.PENDING,
+    }
+)
 
 IN_PROGRESS = frozenset({SyncStatus.PENDING, SyncStatus.SYNCING})
 
@@ -503,9 +506,11 @@ def _given_name(source_data: Mapping[str, Any] | None) -> str | None:
 
 
 # The moves that take a sync source to its job's state, as (event, state reached) pairs.
-_PATHS: Mapping[JobStatus, tuple[tuple[SyncEvent, SyncStatus], ...]] = {
-    JobStatus.PENDING: (),
-    JobStatus.RUNNING: ((SyncEvent.START, SyncStatus.SYNCING),),
-    JobStatus.SUCCEEDED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.SUCCEED, SyncStatus.SUCCESS)),
-    JobStatus.FAILED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.FAIL, SyncStatus.FAILED)),
-}
+_PATHS: Mapping[JobStatus, tuple[tuple[SyncEvent, SyncStatus], ...]] = MappingProxyType(
+    {
+        JobStatus.PENDING: (),
+        JobStatus.RUNNING: ((SyncEvent.START, SyncStatus.SYNCING),),
+        JobStatus.SUCCEEDED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.SUCCEED, SyncStatus.SUCCESS)),
+        JobStatus.FAILED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.FAIL, SyncStatus.FAILED)),
+    }
+)

@@ -154,7 +154,10 @@ class ConsumerTable:
     def _index(self, name: str) -> ValueIndex:
         index = self._indexes.get(name)
         if index is None:  # built on first use: most organizations never import anything
-            keyed = map(_email_key, self.strings(name)) if name == "email" else iter(self.strings(name))
+            values = self.strings(name)
+            keyed = (
+                (None if v is None else _email_key(v) for v in values) if name == "email" else iter(values)
+            )
             index = self._indexes[name] = ValueIndex.build(keyed)
         return index
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from mock_server.domain.errors import Invalid, Issue
@@ -44,12 +45,14 @@ class Operator(StrEnum):
 
 
 #: Each negative operator is exactly the complement of its positive twin (missing values included).
-NEGATION: dict[Operator, Operator] = {
-    Operator.NOT_EQUALS: Operator.EQUALS,
-    Operator.NOT_CONTAINS: Operator.CONTAINS,
-    Operator.NOT_IN: Operator.IN,
-    Operator.NOT_EXISTS: Operator.EXISTS,
-}
+NEGATION: MappingProxyType[Operator, Operator] = MappingProxyType(
+    {
+        Operator.NOT_EQUALS: Operator.EQUALS,
+        Operator.NOT_CONTAINS: Operator.CONTAINS,
+        Operator.NOT_IN: Operator.IN,
+        Operator.NOT_EXISTS: Operator.EXISTS,
+    }
+)
 ORDERING = frozenset(
     {
         Operator.GREATER_THAN,
@@ -63,14 +66,16 @@ _EQUALITY = frozenset({Operator.EQUALS, Operator.NOT_EQUALS, Operator.IN, Operat
 _PRESENCE = frozenset({Operator.EXISTS, Operator.NOT_EXISTS})
 _TEXT = frozenset({Operator.CONTAINS, Operator.NOT_CONTAINS})
 
-APPLICABLE: dict[FieldKind, frozenset[Operator]] = {
-    FieldKind.STRING: _EQUALITY | _PRESENCE | _TEXT,
-    FieldKind.NUMBER: _EQUALITY | _PRESENCE | ORDERING,
-    FieldKind.DATETIME: _EQUALITY | _PRESENCE | ORDERING,
-    FieldKind.ENUM: _EQUALITY | _PRESENCE,
-    FieldKind.BOOLEAN: _EQUALITY | _PRESENCE,
-    FieldKind.ANY: frozenset(Operator),
-}
+APPLICABLE: MappingProxyType[FieldKind, frozenset[Operator]] = MappingProxyType(
+    {
+        FieldKind.STRING: _EQUALITY | _PRESENCE | _TEXT,
+        FieldKind.NUMBER: _EQUALITY | _PRESENCE | ORDERING,
+        FieldKind.DATETIME: _EQUALITY | _PRESENCE | ORDERING,
+        FieldKind.ENUM: _EQUALITY | _PRESENCE,
+        FieldKind.BOOLEAN: _EQUALITY | _PRESENCE,
+        FieldKind.ANY: frozenset(Operator),
+    }
+)
 
 
 def arity(operator: Operator) -> tuple[int, int | None]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
-from mock_server.domain.catalogue import GUIDE_KLAVIYO_LISTS, Catalogue, Vendor
+from mock_server.domain.catalogue import Catalogue, Vendor
 from mock_server.domain.clock import Clock
 from mock_server.domain.csv_rows import RowError
 from mock_server.domain.errors import Conflict, IllegalTransition, Invalid
@@ -257,14 +257,6 @@ def test_attach_accepts_an_unknown_list_and_fails_its_sync(clock: Clock) -> None
     )
     assert odd.source_data == {"listName": None, "vendor": "shopify"}
     assert (good.status, good.list_name) == (SyncStatus.SUCCESS, "VIP Customers")
-
-
-def test_the_guide_example_lists_exist_for_every_seed_and_org() -> None:
-    for seed, org in [(1, "a"), (2, "b")]:
-        catalogue = Catalogue(seed, org)
-        for list_id, name in GUIDE_KLAVIYO_LISTS:
-            found = catalogue.find_list(Vendor.KLAVIYO, list_id)
-            assert found is not None and found.name == name
 
 
 def test_export_restores_the_book_exactly(clock: Clock) -> None:

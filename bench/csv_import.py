@@ -12,6 +12,7 @@ Two measurements:
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import sys
@@ -23,8 +24,8 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mock_server.domain.csv_rows import MAX_FILE_BYTES  # noqa: E402
-from mock_server.domain.imports import MemoryDirectory, MemorySink, run_import  # noqa: E402
+from mock_server.domain.csv_rows import MAX_FILE_BYTES
+from mock_server.domain.imports import MemoryDirectory, MemorySink, run_import
 
 CHUNK = 64 * 1024
 FIRST = ["ada", "bob", "cleo", "dan", "eve", "finn", "gail", "hugo", "iris", "jon", "kai", "lena"]
@@ -109,11 +110,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.csv")
         size = write_csv(path, args.rows)
-        print(f"file: {args.rows:,} data rows, {size:,} bytes ({size / MAX_FILE_BYTES:.1%} of the 10 MB limit)")
+        print(
+            f"file: {args.rows:,} data rows, {size:,} bytes ({size / MAX_FILE_BYTES:.1%} of the 10 MB limit)"
+        )
 
         directory, sink = seeded_directory(20_000), MemorySink()
         started = time.perf_counter()
-        outcome = run_import(lambda: chunks_of(path, args.chunk), directory, sink)
+        outcome = run_import(functools.partial(chunks_of, path, args.chunk), directory, sink)
         elapsed = time.perf_counter() - started
         assert outcome.failure_reason is None, outcome.failure_reason
         assert outcome.processed + len(outcome.errors) == outcome.total_rows == args.rows
@@ -122,8 +125,8 @@ def main() -> None:
             f"{'PASS' if elapsed < 10 else 'FAIL'}"
         )
         print(
-            f"  processed {outcome.processed:,}, errors {len(outcome.errors):,}, created {outcome.created:,}, "
-            f"updated {outcome.updated:,}, members {len(sink.members):,}"
+            f"  processed {outcome.processed:,}, errors {len(outcome.errors):,}, "
+            f"created {outcome.created:,}, updated {outcome.updated:,}, members {len(sink.members):,}"
         )
 
         print("importer peak memory (tracemalloc, nothing stored):")
@@ -133,15 +136,17 @@ def main() -> None:
             write_csv(small, rows)
             tracemalloc.start()
             base = tracemalloc.get_traced_memory()[0]
-            result = run_import(lambda p=small: chunks_of(p, args.chunk), NullDirectory(), NullSink())
+            result = run_import(functools.partial(chunks_of, small, args.chunk), NullDirectory(), NullSink())
             current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             # The error list is the import's output (about 1% of rows here); subtract what is retained.
             working = peak - current
             peaks.append(working)
             print(
-                f"  {rows:>7,} rows, {os.path.getsize(small):>11,} bytes: peak working {working / 1024:8.1f} KiB, "
-                f"retained (the error report) {(current - base) / 1024:8.1f} KiB, {len(result.errors):,} errors"
+                f"  {rows:>7,} rows, {os.path.getsize(small):>11,} bytes: "
+                f"peak working {working / 1024:8.1f} KiB, "
+                f"retained (the error report) {(current - base) / 1024:8.1f} KiB, "
+                f"{len(result.errors):,} errors"
             )
         flat = max(peaks) < 2 * min(peaks) + 256 * 1024
         print(f"flat memory (largest peak < 2x smallest + 256 KiB): {'PASS' if flat else 'FAIL'}")

@@ -10,6 +10,7 @@ import pytest
 
 from mock_server.domain.clock import Clock
 from mock_server.domain.csv_rows import (
+    DEFAULT_LIMITS,
     MAX_DATA_ROWS,
     MAX_FILE_BYTES,
     Limits,
@@ -46,12 +47,15 @@ def source(data: bytes, chunk: int = 64 * 1024) -> ChunkSource:
 
 
 def run(
-    data: bytes, directory: MemoryDirectory | None = None, **kw: object
+    data: bytes,
+    directory: MemoryDirectory | None = None,
+    *,
+    chunk: int = 65536,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ImportOutcome, MemoryDirectory, MemorySink]:
     directory = directory if directory is not None else MemoryDirectory()
     sink = MemorySink()
-    outcome = run_import(source(data, int(kw.pop("chunk", 65536))), directory, sink, **kw)  # type: ignore[call-overload]
-    return outcome, directory, sink
+    return run_import(source(data, chunk), directory, sink, limits=limits), directory, sink
 
 
 def issues_by_row(outcome: ImportOutcome) -> dict[int, tuple[str, ...]]:

@@ -41,9 +41,9 @@ class Exchange:
 def make_http_client(base_url: str, *, app: Any = None, timeout: float = 30.0) -> httpx.Client:
     """An httpx client for a URL, or for an ASGI app called in-process (no network, no port)."""
     if app is not None:
-        from starlette.testclient import TestClient  # a sync httpx.Client over an ASGI app
+        from contracts.asgi import SyncASGITransport
 
-        return TestClient(app, base_url=base_url.rstrip("/"), raise_server_exceptions=False)
+        return httpx.Client(base_url=base_url.rstrip("/"), transport=SyncASGITransport(app), timeout=timeout)
     return httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, follow_redirects=False)
 
 

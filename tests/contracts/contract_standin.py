@@ -12,11 +12,33 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import fanfare_spec
 import jsonschema_rs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+
+import fanfare_spec
+
+TOKEN = "sk_test_contract_suite_1"
+SECOND = "sk_test_contract_suite_2"
+STANDIN_SCENARIOS = (
+    "audience_create_get_round_trip",
+    "audience_delete_archives",
+    "auth_missing_or_invalid_is_401",
+    "auth_publishable_key_is_401",
+    "error_envelope_not_found",
+    "members_first_maximum",
+    "members_search_filters",
+    "members_walk_matches_count",
+    "tenant_isolation",
+)
+
+
+def with_options(options: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(options, **changes)
+
 
 PATHS = (
     "/api/v1/audiences",
@@ -112,8 +134,10 @@ class StandIn:
         if parts[5] not in allowed:
             return _error(404, "Not found")
         if request.method != "GET":
-            return _error(405, "Method not allowed") if False else JSONResponse(
-                {"error": "Method not allowed"}, 405, headers={"Allow": "GET"}
+            return (
+                _error(405, "Method not allowed")
+                if False
+                else JSONResponse({"error": "Method not allowed"}, 405, headers={"Allow": "GET"})
             )
         if audience is None or audience["archived"]:
             return _error(404, "Audience not found")
@@ -154,11 +178,17 @@ class StandIn:
         search = query.get("search")
         if search is not None:
             if not 2 <= len(search) <= 200:
-                return _error(400, "Validation failed", [{"field": "search", "message": "2 to 200 characters"}])
+                return _error(
+                    400, "Validation failed", [{"field": "search", "message": "2 to 200 characters"}]
+                )
             needle = search.casefold()
-            members = [m for m in members if needle in m["email"].casefold() or needle in m["fullName"].casefold()]
+            members = [
+                m for m in members if needle in m["email"].casefold() or needle in m["fullName"].casefold()
+            ]
         include = query.get("include")
-        if include is not None and (len(include) > 200 or not all(p.isalpha() for p in include.split(",") if p)):
+        if include is not None and (
+            len(include) > 200 or not all(p.isalpha() for p in include.split(",") if p)
+        ):
             return _error(400, "Validation failed", [{"field": "include", "message": "Invalid"}])
         start = 0
         after = query.get("after")
@@ -169,12 +199,16 @@ class StandIn:
             start = ids.index(after) + 1 if after in ids else 0
         data = members[start : start + first]
         end = data[-1]["id"] if data and start + first < len(members) else None
-        return JSONResponse({"data": data, "pageInfo": {"startCursor": data[0]["id"] if data else None, "endCursor": end}})
+        return JSONResponse(
+            {"data": data, "pageInfo": {"startCursor": data[0]["id"] if data else None, "endCursor": end}}
+        )
 
     async def collection(self, request: Request, org: dict[str, Any]) -> Response:
         if request.method == "GET":
             include = request.query_params.get("include", "")
-            if len(include) > 200 or not all(p in ("rules", "imports", "primarySyncSource") for p in include.split(",") if p):
+            if len(include) > 200 or not all(
+                p in ("rules", "imports", "primarySyncSource") for p in include.split(",") if p
+            ):
                 return _error(400, "Validation failed", [{"field": "include", "message": "Invalid"}])
             if set(request.query_params) - {"include"}:
                 return _error(400, "Validation failed", [{"field": "query", "message": "Unknown parameter"}])
@@ -214,7 +248,9 @@ class StandIn:
             return JSONResponse({"error": "Method not allowed"}, 405, headers={"Allow": "GET, PUT, DELETE"})
         if request.method == "GET":
             include = request.query_params.get("include", "")
-            if len(include) > 200 or not all(p in ("rules", "imports", "primarySyncSource") for p in include.split(",") if p):
+            if len(include) > 200 or not all(
+                p in ("rules", "imports", "primarySyncSource") for p in include.split(",") if p
+            ):
                 return _error(400, "Validation failed", [{"field": "include", "message": "Invalid"}])
         audience = org["audiences"].get(audience_id)
         body = None

@@ -1,0 +1,385 @@
+"""`fanfare-contract drift`: which documentation style a target follows, point by point, with evidence.
+
+For each point where the guide and the generated API reference disagree (facts §3), send the
+smallest request that shows the difference on each family and say which style the answer matches.
+It creates a few audiences (named with a run prefix) unless read-only, and deletes them at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from contracts.cleanup import clean_up
+from contracts.client import Client, make_http_client
+from contracts.families import API, V1, Family
+from contracts.guard import ReadOnlyViolation, RunGuard
+from contracts.ledger import Ledger
+from contracts.options import new_run_id
+
+__all__ = ["DriftPoint", "drift_table", "probe_drift"]
+
+GUIDE, REFERENCE, NEITHER, BOTH, UNJUDGED = "guide", "reference", "neither", "both", "not judged"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+@dataclass(slots=True)
+class DriftPoint:
+    point: str
+    family: str
+    follows: str  # guide | reference | both | neither | not judged
+    observed: str
+    evidence: str  # "METHOD path -> status: snippet"
+
+
+def _evidence(response: httpx.Response | None) -> str:
+    if response is None:
+        return "-"
+    text = response.text.replace("\n", " ")
+    text = text if len(text) <= 120 else text[:120] + "…"
+    return f"{response.request.method} {response.request.url.path} -> {response.status_code}: {text}"
+
+
+def _json(response: httpx.Response | None) -> Any:
+    if response is None:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class _Probe:
+    def __init__(self, client: Client, read_only: bool, prefix: str) -> None:
+        self.client = client
+        self.read_only = read_only
+        self.prefix = prefix
+        self.points: list[DriftPoint] = []
+        self._n = 0
+
+    def add(
+        self, point: str, family: Family, follows: str, observed: str, response: httpx.Response | None
+    ) -> None:
+        self.points.append(DriftPoint(point, family.prefix, follows, observed, _evidence(response)))
+
+    def name(self) -> str:
+        self._n += 1
+        return f"{self.prefix}drift-{self._n}"
+
+    def safely(self, point: str, family: Family, probe: Callable[[], None]) -> None:
+        try:
+            probe()
+        except ReadOnlyViolation:
+            self.add(point, family, UNJUDGED, "needs a write (read-only run)", None)
+        except httpx.HTTPError as exc:
+            self.add(point, family, UNJUDGED, f"{type(exc).__name__}: {exc}", None)
+
+    def family(self, family: Family) -> None:
+        c = self.client
+        listing = c.get(family.path("/audiences"))
+        body = _json(listing)
+        if isinstance(body, list):
+            self.add("list envelope", family, GUIDE, "bare array", listing)
+        elif isinstance(body, Mapping) and "data" in body and "pageInfo" in body:
+            self.add("list envelope", family, REFERENCE, "{data, pageInfo}", listing)
+        else:
+            self.add("list envelope", family, NEITHER, f"status {listing.status_code}", listing)
+        items = (
+            body
+            if isinstance(body, list)
+            else (body.get("data") if isinstance(body, Mapping) else None) or []
+        )
+
+        paged = c.get(family.path("/audiences"), params={"first": 1})
+        paged_body = _json(paged)
+        paged_items = (
+            paged_body
+            if isinstance(paged_body, list)
+            else (paged_body.get("data") if isinstance(paged_body, Mapping) else None)
+        )
+        if paged.status_code == 200 and isinstance(paged_items, list):
+            honoured = len(paged_items) <= 1
+            self.add(
+                "list honours first=1",
+                family,
+                REFERENCE if honoured else GUIDE,
+                "paged" if honoured else f"ignored ({len(paged_items)} items)",
+                paged,
+            )
+        else:
+            self.add("list honours first=1", family, NEITHER, f"status {paged.status_code}", paged)
+
+        missing = c.get(family.path(f"/audiences/{self.prefix}missing"))
+        missing_body = _json(missing)
+        if (
+            missing.status_code == 404
+            and isinstance(missing_body, Mapping)
+            and missing_body.get("error") == "Audience not found"
+        ):
+            self.add("unknown id", family, GUIDE, '404 "Audience not found"', missing)
+        elif missing.status_code == 404:
+            self.add("unknown id", family, NEITHER, "404 with another body", missing)
+        else:
+            self.add(
+                "unknown id",
+                family,
+                REFERENCE,
+                f"{missing.status_code} (the reference documents no 404)",
+                missing,
+            )
+
+        anonymous = c.as_token(None).get(family.path("/audiences"))
+        error = (_json(anonymous) or {}).get("error") if isinstance(_json(anonymous), Mapping) else None
+        self.add(
+            "401 body",
+            family,
+            BOTH if error == "Authentication required" else NEITHER,
+            f"{anonymous.status_code} {error!r}",
+            anonymous,
+        )
+
+        invalid = None
+        if not self.read_only:
+            invalid = c.post(family.path("/audiences"), json_body={"type": "DYNAMIC"})
+        self._validation(family, invalid)
+
+        created: Mapping[str, Any] | None = None
+        if not self.read_only:
+            for spelling in ("STATIC", "STATIC_LIST"):
+                response = c.post(
+                    family.path("/audiences"), json_body={"name": self.name(), "type": spelling}
+                )
+                self.add(
+                    f"accepts type {spelling}",
+                    family,
+                    (GUIDE if spelling == "STATIC" else REFERENCE)
+                    if response.is_success
+                    else (REFERENCE if spelling == "STATIC" else GUIDE),
+                    "accepted" if response.is_success else f"refused ({response.status_code})",
+                    response,
+                )
+                if response.is_success and isinstance(_json(response), Mapping):
+                    if created is None:
+                        created = _json(response)
+                    status = response.status_code
+                    self.add(
+                        "create status",
+                        family,
+                        GUIDE if status == 201 else REFERENCE if status == 200 else NEITHER,
+                        str(status),
+                        response,
+                    )
+        else:
+            self.add("create status", family, UNJUDGED, "needs a write (read-only run)", None)
+            types = sorted({str(i.get("type")) for i in items if isinstance(i, Mapping)})
+            spelled = GUIDE if "STATIC" in types else REFERENCE if "STATIC_LIST" in types else UNJUDGED
+            self.add(
+                "static type spelling",
+                family,
+                spelled,
+                f"types listed: {', '.join(types) or 'none'}",
+                listing,
+            )
+
+        sample = created or next(
+            (i for i in items if isinstance(i, Mapping) and isinstance(i.get("id"), str)), None
+        )
+        if sample is None:
+            for point in ("id format", "audience carries version", "count carries source", "consumer shape"):
+                self.add(point, family, UNJUDGED, "no audience to look at", None)
+            return
+        audience_id = str(sample["id"])
+        if _UUID.match(audience_id):
+            version = _UUID.match(audience_id).group(1)  # type: ignore[union-attr]
+            self.add("id format", family, REFERENCE, f"UUID (version {version})", None)
+        elif re.match(r"^[a-z]+_[0-9A-Za-z]+$", audience_id):
+            self.add("id format", family, GUIDE, f"prefixed ({audience_id.split('_')[0]}_…)", None)
+        else:
+            self.add("id format", family, NEITHER, audience_id[:40], None)
+
+        single = c.get(family.path(f"/audiences/{audience_id}"))
+        body = _json(single)
+        if isinstance(body, Mapping):
+            has = "version" in body
+            self.add(
+                "audience carries version",
+                family,
+                GUIDE if has else REFERENCE,
+                f"version={body.get('version')!r}" if has else "no version field",
+                single,
+            )
+        count = c.get(family.path(f"/audiences/{audience_id}/count"))
+        count_body = _json(count)
+        if isinstance(count_body, Mapping):
+            has = "source" in count_body
+            self.add(
+                "count carries source",
+                family,
+                GUIDE if has else REFERENCE,
+                f"source={count_body.get('source')!r}" if has else "no source field",
+                count,
+            )
+        self._consumers(family)
+        if created is not None:
+            self.safely("import status names", family, lambda: self._import(family, str(created["id"])))
+            self.safely("delete answer", family, lambda: self._delete(family, str(created["id"])))
+
+    def _validation(self, family: Family, response: httpx.Response | None) -> None:
+        if response is None:
+            self.add("validation error", family, UNJUDGED, "needs a write (read-only run)", None)
+            return
+        body = _json(response)
+        if isinstance(body, Mapping) and body.get("error") == "Validation failed" and "details" in body:
+            follows, observed = GUIDE, f'{response.status_code} "Validation failed" + details'
+        elif isinstance(body, Mapping) and body.get("error") == "validation_error" and "issues" in body:
+            follows, observed = REFERENCE, f'{response.status_code} "validation_error" + issues'
+        else:
+            follows, observed = NEITHER, f"{response.status_code}"
+        self.add("validation error", family, follows, observed, response)
+
+    def _consumers(self, family: Family) -> None:
+        c = self.client
+        listing = c.get(family.path("/audiences"))
+        body = _json(listing)
+        items = (
+            body
+            if isinstance(body, list)
+            else (body.get("data") if isinstance(body, Mapping) else None) or []
+        )
+        for item in items[:10]:
+            if not isinstance(item, Mapping) or item.get("type") != "DYNAMIC":
+                continue
+            page = c.get(family.path(f"/audiences/{item['id']}/members"), params={"first": 1})
+            data = (_json(page) or {}).get("data") if isinstance(_json(page), Mapping) else None
+            if data:
+                member = data[0]
+                guide = "totalOrderValue" in member
+                reference = "ltv" in member or "aov" in member
+                follows = (
+                    BOTH if guide and reference else GUIDE if guide else REFERENCE if reference else NEITHER
+                )
+                self.add(
+                    "consumer shape",
+                    family,
+                    follows,
+                    ", ".join(k for k in ("totalOrderValue", "externalId", "ltv", "aov") if k in member)
+                    or "neither's fields",
+                    page,
+                )
+                return
+        self.add("consumer shape", family, UNJUDGED, "no dynamic audience with members to look at", None)
+
+    def _import(self, family: Family, audience_id: str) -> None:
+        c = self.client
+        started = c.post(family.path(f"/audiences/{audience_id}/import"))
+        body = _json(started)
+        if not (started.is_success and isinstance(body, Mapping) and isinstance(body.get("uploadUrl"), str)):
+            self.add(
+                "import status names",
+                family,
+                UNJUDGED,
+                f"import not started ({started.status_code})",
+                started,
+            )
+            return
+        upload = str(body["uploadUrl"])
+        base = urlsplit(str(c.http.base_url))
+        target = urlsplit(upload)
+        csv = b"email\n" + f"{self.prefix}drift@example.com\n".encode()
+        if target.netloc == base.netloc or not target.netloc:
+            put = c.request(
+                "PUT",
+                target.path + (f"?{target.query}" if target.query else ""),
+                content=csv,
+                headers={"Content-Type": "text/csv"},
+            )
+        else:
+            c.guard.admit("PUT", upload)
+            put = httpx.put(upload, content=csv, headers={"Content-Type": "text/csv"}, timeout=30)
+        seen: list[str] = [str(body.get("status"))]
+        final: httpx.Response | None = put
+        for _ in range(20):
+            if family is V1:
+                final = c.get(family.path(f"/audiences/{audience_id}"), params={"include": "imports"})
+                imports = (_json(final) or {}).get("imports") if isinstance(_json(final), Mapping) else None
+                status = imports[-1].get("status") if imports else None
+            else:
+                final = c.get(family.path(f"/audiences/{audience_id}/import"))
+                status = (_json(final) or {}).get("status") if isinstance(_json(final), Mapping) else None
+            if status and status not in seen:
+                seen.append(str(status))
+            if status in ("SUCCESS", "COMPLETED", "FAILED"):
+                break
+        follows = GUIDE if "SUCCESS" in seen else REFERENCE if "COMPLETED" in seen else UNJUDGED
+        self.add("import status names", family, follows, " -> ".join(seen), final)
+
+    def _delete(self, family: Family, audience_id: str) -> None:
+        response = self.client.delete(family.path(f"/audiences/{audience_id}"))
+        body = _json(response)
+        if response.is_success:
+            self.client.guard.ledger.mark_deleted("audience", audience_id)
+        if isinstance(body, Mapping) and body.get("archived") is True:
+            self.add(
+                "delete answer",
+                family,
+                REFERENCE,
+                f"{response.status_code} with the archived entity",
+                response,
+            )
+        elif response.status_code == 204 or not response.content:
+            self.add("delete answer", family, GUIDE, f"{response.status_code} without a body", response)
+        else:
+            self.add("delete answer", family, NEITHER, str(response.status_code), response)
+
+
+def probe_drift(
+    base_url: str,
+    token: str,
+    *,
+    read_only: bool = False,
+    app: Any = None,
+    families: tuple[Family, ...] = (V1, API),
+) -> list[DriftPoint]:
+    prefix = f"fct-{new_run_id()}-"
+    ledger = Ledger()
+    guard = RunGuard(ledger=ledger, prefix=prefix, read_only=read_only)
+    http = make_http_client(base_url, app=app)
+    client = Client(http, guard, token=token, secrets=(token,))
+    probe = _Probe(client, read_only, prefix)
+    try:
+        for family in families:
+            probe.safely("list envelope", family, lambda family=family: probe.family(family))  # type: ignore[misc]
+    finally:
+        if not read_only:
+            clean_up(ledger, [client], families, prefix, lambda _: None)
+        http.close()
+    return probe.points
+
+
+def drift_table(points: list[DriftPoint]) -> str:
+    """A Markdown table (readable as plain text), then which style each family follows overall."""
+    lines = ["| Point | Family | Follows | Observed | Evidence |", "|---|---|---|---|---|"]
+    for p in points:
+        cells = [p.point, p.family, p.follows, p.observed, p.evidence]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines.append("")
+    for family in sorted({p.family for p in points}, reverse=True):
+        votes = [p.follows for p in points if p.family == family]
+        guide, reference = votes.count(GUIDE), votes.count(REFERENCE)
+        verdict = (
+            "the guide"
+            if guide > reference
+            else "the API reference"
+            if reference > guide
+            else "neither clearly"
+        )
+        lines.append(
+            f"{family}: follows {verdict} ({guide} guide, {reference} reference, {votes.count(NEITHER)} neither, "
+            f"{votes.count(BOTH)} both, {votes.count(UNJUDGED)} not judged)"
+        )
+    return "\n".join(lines)

@@ -29,8 +29,8 @@ if not REAL_PATH.is_file():  # the reference sits beside the checkout (DESIGN.md
 METHODS = ("get", "put", "post", "delete", "patch")
 API_TAGS = {"audiences", "consumers", "experiences"}
 SPEC_URI = "urn:fanfare-mock:spec"
-REQUEST_EXAMPLES = 60
-RESPONSE_EXAMPLES = 15
+REQUEST_EXAMPLES = 40
+RESPONSE_EXAMPLES = 12
 HYPOTHESIS = settings(
     max_examples=REQUEST_EXAMPLES,
     derandomize=True,
@@ -529,7 +529,7 @@ REQUEST_COMPONENTS = {
     "ApiExperienceProductInput": ("/experiences", "post", "/properties/products/items"),
     "ApiThemeInput": ("/experiences", "post", "/properties/theme"),
 }
-COMPONENT_EXAMPLES = 15
+COMPONENT_EXAMPLES = 12
 
 
 def real_at(path: str, method: str, pointer: str, *, request: bool) -> Schema:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ API_TAGS = {"audiences", "consumers", "experiences"}
 SPEC_URI = "urn:fanfare-mock:spec"
 REQUEST_EXAMPLES = 40
 RESPONSE_EXAMPLES = 12
+COMPONENT_EXAMPLES = 12  # per named component, so deep shapes are not left to chance
 HYPOTHESIS = settings(
     max_examples=REQUEST_EXAMPLES,
     derandomize=True,
@@ -188,7 +190,7 @@ ANY_JSON = st.recursive(
 )
 FORMATS: dict[str, st.SearchStrategy[str]] = {
     "uuid": st.uuids().map(str),
-    "date-time": st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.isoformat()),
+    "date-time": st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
     "email": st.emails(),
     "uri": st.from_regex(r"\Ahttps://example\.com/[a-z0-9]{0,8}\Z"),
 }
@@ -529,7 +531,6 @@ REQUEST_COMPONENTS = {
     "ApiExperienceProductInput": ("/experiences", "post", "/properties/products/items"),
     "ApiThemeInput": ("/experiences", "post", "/properties/theme"),
 }
-COMPONENT_EXAMPLES = 12
 
 
 def real_at(path: str, method: str, pointer: str, *, request: bool) -> Schema:

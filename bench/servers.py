@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: SIGTERM it when the harness goes away, however it goes.
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _child_setup(niceness: int) -> Callable[[], None]:
+    def setup() -> None:
+        # Runs in the child between fork and exec: SIGTERM it when the harness goes away, however it
+        # goes, and give it the requested scheduling priority (negative needs root).
+        with contextlib.suppress(Exception):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if niceness:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, 0, niceness)
+
+    return setup
 
 
 def machine_busy_seconds() -> float:
@@ -74,6 +82,7 @@ class Server:
     port: int
     log_path: Path
     cwd: Path | None = None
+    niceness: int = 0
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     first_response_s: float | None = None  # first HTTP answer of any status
@@ -90,7 +99,7 @@ class Server:
             stderr=subprocess.STDOUT,
             cwd=self.cwd,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_child_setup(self.niceness),
         )
         log.close()
 

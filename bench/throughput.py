@@ -220,7 +220,7 @@ def measure(
     )
     if args.warmup > 0 and round_no == 0:
         say(f"{subject.label}: {workload.name}: warm-up {args.warmup:g} s")
-        wrk.run(url, script, args.warmup, args.threads, args.connections)
+        wrk.run(url, script, args.warmup, args.threads, args.connections, niceness=args.nice)
     of = f", round {round_no + 1} of {args.rounds}" if args.rounds > 1 else ""
     say(
         f"{subject.label}: {workload.name}: measuring {args.duration:g} s "
@@ -239,6 +239,7 @@ def measure(
             args.threads,
             args.connections,
             raw_output=tmp / f"{subject.key}-{workload.name}-{round_no + 1}.txt",
+            niceness=args.nice,
         )
     except Exception as exc:
         m.error = str(exc)
@@ -422,6 +423,7 @@ def write_json(
             "warmup_s": args.warmup,
             "rounds": args.rounds,
             "quiet_wait_s": args.quiet_wait,
+            "nice": args.nice,
             "threads": args.threads,
             "connections": args.connections,
             "spec": str(spec),
@@ -494,6 +496,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="before each measurement wait up to this long for other processes to leave the CPU idle (0)",
     )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="scheduling priority for both servers and wrk, e.g. -10 (root) to push other work aside (0)",
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     p.add_argument(
@@ -565,13 +574,24 @@ def main(argv: list[str] | None = None) -> int:
                 Subject(
                     "prism",
                     "prism",
-                    Server("prism", prism_argv(prism_spec, port), port, tmp / "prism.log", cwd=HERE),
+                    Server(
+                        "prism",
+                        prism_argv(prism_spec, port),
+                        port,
+                        tmp / "prism.log",
+                        cwd=HERE,
+                        niceness=args.nice,
+                    ),
                 )
             )
         if "mock" in args.servers:
             port = free_port()
             label, argv_ = mock_argv(args, port)
-            subjects.append(Subject("mock", label, Server(label, argv_, port, tmp / "mock.log", cwd=ROOT)))
+            subjects.append(
+                Subject(
+                    "mock", label, Server(label, argv_, port, tmp / "mock.log", cwd=ROOT, niceness=args.nice)
+                )
+            )
 
         # One server starts at a time, so neither start time is measured under the other's start load.
         for s in subjects:

@@ -8,6 +8,7 @@ count, error counters and latency percentiles, so nothing depends on parsing wrk
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -91,6 +92,7 @@ def run(
     connections: int,
     timeout_s: float = 5.0,
     raw_output: Path | None = None,
+    niceness: int = 0,
 ) -> WrkResult:
     exe = shutil.which("wrk")
     if exe is None:
@@ -106,7 +108,19 @@ def run(
         str(script),
         url,
     ]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=duration_s + 60)
+
+    def child_priority() -> None:
+        if niceness:
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=duration_s + 60,
+        preexec_fn=child_priority if niceness else None,
+    )
     if raw_output is not None:
         raw_output.write_text(" ".join(argv) + "\n\n" + proc.stdout + proc.stderr, encoding="utf-8")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)), None)

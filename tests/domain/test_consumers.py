@@ -1,0 +1,85 @@
+"""The consumer table: lookups the importer needs, appends and updates, copy-on-write bases, records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from mock_server.domain.clock import Clock
+from mock_server.domain.consumer_record import aov_cents, cents_text, score_rank, to_cents
+from mock_server.domain.consumers import ConsumerTable
+from mock_server.domain.errors import Conflict
+from mock_server.domain.ids import IdFactory
+from mock_server.domain.organization import Organization
+from mock_server.seeding import generate_columns
+
+
+def test_lookups_by_id_email_phone_external_id(org: Organization) -> None:
+    table = org.consumers
+    record = table.record(42)
+    assert table.index_of_id(record.id) == 42
+    assert table.index_of_id("not-a-uuid") is None and table.index_of_id(record.id[:-1] + "0") in (None, 42)
+    assert table.index_of_email(record.email.upper()) == 42  # type: ignore[union-attr]
+    assert table.index_of_email("nobody@nowhere.test") is None
+    phone = next(i for i in range(100) if table.record(i).phone)
+    assert table.index_of_phone(table.record(phone).phone) == phone  # type: ignore[arg-type]
+    external = next(i for i in range(100) if table.record(i).external_id)
+    assert table.index_of_external_id(table.record(external).external_id) == external  # type: ignore[arg-type]
+
+
+def test_append_and_update_keep_indexes_current(org: Organization) -> None:
+    table = org.consumers
+    table.index_of_email("x@y.z")  # build the index first
+    org.clock.advance(10)
+    position = table.append(
+        email="Fresh@Example.com", phone="+15551234567", external_id="e-1", total_orders=2
+    )
+    assert position == len(table) - 1 and table.index_of_email("fresh@example.com") == position
+    record = table.record(position)
+    assert record.email == "fresh@example.com" and record.created_at == org.clock.now()
+    assert table.index_of_id(record.id) == position
+    with pytest.raises(Conflict):
+        table.append(email="FRESH@example.com")
+    with pytest.raises(Conflict):
+        table.update(0, email="fresh@example.com")
+    table.update(position, email="moved@example.com", phone=None)
+    assert table.index_of_email("fresh@example.com") is None
+    assert table.index_of_email("moved@example.com") == position
+    assert table.index_of_phone("+15551234567") is None
+    table.update(1, external_id="e-1")
+    table.update(2, external_id="e-1")
+    assert table.index_of_external_id("e-1") == 1  # the lowest holder of a shared value
+    table.update(1, external_id=None)
+    assert table.index_of_external_id("e-1") == 2
+    with pytest.raises(TypeError):
+        table.update(0, favourite_colour="blue")
+
+
+def test_updates_never_touch_the_shared_seeded_base() -> None:
+    clock = Clock()
+    base = generate_columns(1, "org", 500)
+    before = base.numeric["total_orders"].copy(), list(base.strings["email"])
+    first = ConsumerTable("org", clock, IdFactory(clock, 1), base)
+    first.update(0, total_orders=777, email="changed@example.com", metadata={"vip": True})
+    first.append(email="new@example.com")
+    second = ConsumerTable("org", clock, IdFactory(clock, 1), base)
+    assert np.array_equal(base.numeric["total_orders"], before[0]) and base.strings["email"] == before[1]
+    assert second.record(0).total_orders == before[0][0] and len(second) == 500
+
+
+def test_money_and_rank_conventions() -> None:
+    assert to_cents("2500") == 250_000 and to_cents(0.105) == 11 and to_cents("19.995") == 2000
+    assert cents_text(250_000) == "2500.00" and cents_text(5) == "0.05"
+    assert aov_cents(1000, 3) == 333 and aov_cents(1001, 2) == 501 and aov_cents(5, 0) == 0
+    assert [score_rank(s) for s in (0, 1, 20, 21, 99, 100)] == [0, 1, 1, 2, 5, 5]
+
+
+def test_records_render_the_union_of_both_styles(org: Organization) -> None:
+    record = org.consumers.record(7)
+    assert record.total_order_value == record.ltv_cents / 100
+    assert record.ltv == cents_text(record.ltv_cents) and record.aov == cents_text(record.aov_cents)
+    assert record.created_at <= datetime(2025, 1, 1, tzinfo=UTC) and record.organization_id == org.id
+    assert record.status.value in ("ACTIVE", "INACTIVE") and 0 <= record.activity_rank <= 5
+    assert org.consumers.records([7, 3]) == [record, org.consumers.record(3)]

@@ -297,20 +297,25 @@ def normalise_phone(value: str) -> str | None:
 class RowParser:
     """Checks data records against one header. Column positions are plain ints: this runs 100,000 times."""
 
-    __slots__ = ("_email", "_external_id", "_full_name", "_metadata", "_names", "_phone", "_points", "_tags")
+    __slots__ = ("_positions",)
+
+    #: The order `parse` unpacks a row's values in.
+    _ORDER = (
+        Column.EMAIL,
+        Column.PHONE,
+        Column.EXTERNAL_ID,
+        Column.FULL_NAME,
+        Column.FIRST_NAME,
+        Column.LAST_NAME,
+        Column.LOYALTY_TIER,
+        Column.TAGS,
+        Column.LOYALTY_POINTS,
+        Column.METADATA,
+    )
 
     def __init__(self, header: Header) -> None:
-        at = header.position
-        self._email = at(Column.EMAIL)
-        self._phone = at(Column.PHONE)
-        self._external_id = at(Column.EXTERNAL_ID)
-        self._full_name = at(Column.FULL_NAME)
-        self._metadata = at(Column.METADATA)
-        self._tags = at(Column.TAGS)
-        self._points = at(Column.LOYALTY_POINTS)
-        # Columns folded into metadata as-is, as (metadata key, position); first and last name lead.
-        names = (Column.FIRST_NAME, Column.LAST_NAME, Column.LOYALTY_TIER)
-        self._names = tuple((c.value, at(c)) for c in names)
+        # An absent column gets a position no row reaches, so one `i < width` test covers both cases.
+        self._positions = tuple(p if (p := header.position(c)) >= 0 else _ABSENT for c in self._ORDER)
 
     def parse(self, record: Record) -> ConsumerRow | RowError:
         """Check one record; every problem of the row is reported, not only the first."""
@@ -322,13 +327,20 @@ class RowParser:
             return RowError(record.number, _ENCODING)
         fields = split_fields(text)
         width = len(fields)
-
-        def value(i: int) -> str:
-            # A short row leaves its last columns empty rather than failing.
-            return fields[i].strip() if 0 <= i < width else ""
-
+        # A short row leaves its last columns empty rather than failing.
+        (
+            raw_email,
+            raw_phone,
+            external_id,
+            full_name,
+            first,
+            last,
+            tier,
+            raw_tags,
+            raw_points,
+            raw_metadata,
+        ) = [fields[i].strip() if i < width else "" for i in self._positions]
         issues: list[str] = []
-        raw_email, raw_phone, external_id = value(self._email), value(self._phone), value(self._external_id)
         email = phone = None
         if raw_email:
             email = normalise_email(raw_email)
@@ -341,7 +353,6 @@ class RowParser:
         if not (raw_email or raw_phone or external_id):
             issues.append(RowIssue.MISSING_IDENTIFIER.value)
         metadata: dict[str, JsonValue] | None = None
-        raw_metadata = value(self._metadata)
         if raw_metadata:
             try:
                 parsed = json.loads(raw_metadata)
@@ -352,7 +363,6 @@ class RowParser:
             else:
                 issues.append(RowIssue.INVALID_METADATA.value)
         points: int | None = None
-        raw_points = value(self._points)
         if raw_points:
             if raw_points.isascii() and raw_points.isdigit():
                 points = int(raw_points)
@@ -362,23 +372,25 @@ class RowParser:
             return RowError(record.number, tuple(issues))
         # firstName, lastName, tags and loyaltyTier have no consumer attribute in either dialect: they
         # land in metadata (where `metadata.<key>` rules reach them); an explicit column beats a JSON key.
-        extra: dict[str, JsonValue] = {}
-        for key, i in self._names:
-            if item := value(i):
-                extra[key] = item
-        raw_tags = value(self._tags)
-        if raw_tags:
-            extra["tags"] = list(dict.fromkeys(t for t in (t.strip() for t in raw_tags.split(",")) if t))
-        if extra:
+        if first or last or tier or raw_tags:
+            extra: dict[str, JsonValue] = {}
+            if first:
+                extra["firstName"] = first
+            if last:
+                extra["lastName"] = last
+            if tier:
+                extra["loyaltyTier"] = tier
+            if raw_tags:
+                extra["tags"] = list(dict.fromkeys(t for t in (t.strip() for t in raw_tags.split(",")) if t))
             metadata = {**metadata, **extra} if metadata else extra
-        full_name = value(self._full_name)
         if not full_name:
-            full_name = " ".join(p for p in (value(i) for _, i in self._names[:2]) if p)
+            full_name = f"{first} {last}".strip()
         return ConsumerRow(
             record.number, email, phone, external_id or None, full_name or None, points, metadata
         )
 
 
+_ABSENT = 1 << 30
 _TOO_LONG = (RowIssue.TOO_LONG.value,)
 _ENCODING = (RowIssue.ENCODING.value,)
 

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import jsonschema
 import pytest
 import referencing
+from referencing.jsonschema import DRAFT202012
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -267,9 +268,7 @@ class Fill:
 
 def python_validator(spec: dict[str, Any], schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
     root = {**schema, "components": spec.get("components", {})}
-    resource = referencing.Resource.from_contents(
-        root, default_specification=referencing.jsonschema.DRAFT202012
-    )
+    resource = referencing.Resource.from_contents(root, default_specification=DRAFT202012)
     registry: referencing.Registry[Any] = referencing.Registry().with_resource("urn:sample", resource)
     return jsonschema.Draft202012Validator(root, registry=registry)
 

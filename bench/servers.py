@@ -28,15 +28,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def apply_niceness(niceness: int) -> None:
+    """Give the calling process, and its session's autogroup, this scheduling priority (negative: root).
+
+    With sched_autogroup (the Linux default) the scheduler first shares the CPU between sessions, so a
+    process's own nice value only matters inside its session: the autogroup's nice is what counts
+    against other people's work. Call it in a child that has just started its own session.
+    """
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as handle:
+        handle.write(str(niceness))
+
+
 def _child_setup(niceness: int) -> Callable[[], None]:
     def setup() -> None:
-        # Runs in the child between fork and exec: SIGTERM it when the harness goes away, however it
-        # goes, and give it the requested scheduling priority (negative needs root).
+        # Runs in the child between fork and exec, after setsid: SIGTERM it when the harness goes away,
+        # however it goes, and give it the requested scheduling priority.
         with contextlib.suppress(Exception):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         if niceness:
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, 0, niceness)
+            apply_niceness(niceness)
 
     return setup
 

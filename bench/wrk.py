@@ -8,11 +8,12 @@ count, error counters and latency percentiles, so nothing depends on parsing wrk
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from servers import apply_niceness
 
 MARKER = "WRKJSON "
 
@@ -109,17 +110,14 @@ def run(
         url,
     ]
 
-    def child_priority() -> None:
-        if niceness:
-            os.setpriority(os.PRIO_PROCESS, 0, niceness)
-
     proc = subprocess.run(
         argv,
         capture_output=True,
         text=True,
         check=False,
         timeout=duration_s + 60,
-        preexec_fn=child_priority if niceness else None,
+        start_new_session=bool(niceness),  # its own autogroup, so the priority counts machine-wide
+        preexec_fn=(lambda: apply_niceness(niceness)) if niceness else None,
     )
     if raw_output is not None:
         raw_output.write_text(" ".join(argv) + "\n\n" + proc.stdout + proc.stderr, encoding="utf-8")

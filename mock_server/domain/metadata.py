@@ -125,10 +125,10 @@ class MetadataStore:
             if key not in metadata and column.codes[position] != MISSING:
                 column.writable_codes()[position] = MISSING
         for key, value in metadata.items():
-            column = self._columns.get(key)
-            if column is None:
-                column = self._columns[key] = MetadataColumn(
+            target = self._columns.get(key)
+            if target is None:
+                target = self._columns[key] = MetadataColumn(
                     np.full(max(self._len, 1), MISSING, dtype=np.int32), []
                 )
-            code = column.code_for(value)
-            column.writable_codes()[position] = code
+            code = target.code_for(value)
+            target.writable_codes()[position] = code

@@ -191,8 +191,8 @@ class Organization:
         audience = self._fresh(self._active(audience_id))
         return self._members[audience.id].positions
 
-    def members(self, audience_id: str, request: PageRequest = PageRequest()) -> Page[ConsumerRecord]:
-        return self._page(self.member_positions(audience_id), request)
+    def members(self, audience_id: str, request: PageRequest | None = None) -> Page[ConsumerRecord]:
+        return self._page(self.member_positions(audience_id), request or PageRequest())
 
     def count(self, audience_id: str) -> AudienceCount:
         audience = self._fresh(self._active(audience_id))
@@ -229,7 +229,7 @@ class Organization:
         return found
 
     def group_members(
-        self, group_id: str, request: PageRequest = PageRequest(), audience_id: str | None = None
+        self, group_id: str, request: PageRequest | None = None, audience_id: str | None = None
     ) -> Page[ConsumerRecord]:
         audiences = self.group_audiences(group_id)
         if audience_id is not None:
@@ -238,7 +238,7 @@ class Organization:
                 raise NotFound("Audience", audience_id)
         sets = [self._members[a.id].positions for a in audiences]
         positions = sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
-        return self._page(positions, request)
+        return self._page(positions, request or PageRequest())
 
     def delete_group(self, group_id: str) -> list[Audience]:
         return [self.archive_audience(a.id) for a in self.group_audiences(group_id)]

@@ -26,6 +26,7 @@ What each operator means (the reference's 13; the guide's 10 are a subset):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -182,7 +183,7 @@ def _time(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
         return -((-x) // 1000)
 
     def present_mask(t: npt.NDArray[Any]) -> Mask:
-        return t != MISSING_TIME
+        return np.asarray(t != MISSING_TIME, dtype=np.bool_)
 
     def test(t: npt.NDArray[Any]) -> Mask:
         if op is Operator.EXISTS:
@@ -218,6 +219,8 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
             return ~np.fromiter(map(bool, column), dtype=np.bool_, count=n)
         if op is Operator.CONTAINS:
             needle = values[0]
+            if needle and "\x00" not in needle:
+                return _contains(table, name, needle)
             if folded:
                 return np.fromiter((bool(s) and needle in s for s in column), dtype=np.bool_, count=n)  # type: ignore[operator]
             return np.fromiter(
@@ -234,6 +237,17 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
         return np.fromiter((s in wanted for s in column), dtype=np.bool_, count=n)
 
     return run
+
+
+def _contains(table: ConsumerTable, name: str, needle: str) -> Mask:
+    """Case-insensitive substring over a whole string column: one regex scan of the folded, joined bytes."""
+    data, ends = table.folded_text(name)
+    starts = np.fromiter(
+        (m.start() for m in re.finditer(re.escape(needle.encode("utf-8")), data)), dtype=np.int64
+    )
+    mask = np.zeros(len(table), dtype=np.bool_)
+    mask[np.searchsorted(ends, starts)] = True  # the row whose terminating NUL follows the match
+    return mask
 
 
 def _categorical(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:

@@ -121,7 +121,7 @@ class CheckedRule:
 
 
 def check(field_name: str, operator: str, values: Sequence[Any]) -> CheckedRule | Issue:
-    """Parse one rule or say what is wrong with it (Issue.field is relative: `field`, `operator`, `values`)."""
+    """Parse one rule or say what is wrong with it (Issue.field is relative: field, operator or values)."""
     field = resolve(field_name) if isinstance(field_name, str) else None
     if field is None:
         return Issue("field", f"Unknown rule field {field_name!r}")

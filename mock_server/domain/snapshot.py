@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -109,7 +109,8 @@ def _restore_org(world: World, entry: Mapping[str, Any]) -> Organization:
 
 
 def _ids_state(ids: IdFactory) -> dict[str, Any]:
-    (version, internal, gauss), last = ids.state()  # type: ignore[misc]
+    rng_state, last = ids.state()
+    version, internal, gauss = cast(tuple[int, tuple[int, ...], float | None], rng_state)
     return {"rng": [version, list(internal), gauss], "last": str(last)}
 
 

@@ -8,6 +8,7 @@ an update keeps and updates tiers whose order is still there, creates new orders
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,7 @@ def check_tiers(data: TierGroupInput) -> list[_Tier]:
             issues.append(Issue(f"tiers.{i}.endValue", f"Empty range: startValue {start} >= endValue {end}"))
         tiers.append((i, _Tier(tier.name, tier.order, start, end, tier.icon_name)))
     by_order = sorted(tiers, key=lambda t: t[1].order)
-    for (_, a), (j, b) in zip(by_order, by_order[1:], strict=False):
+    for (_, a), (j, b) in itertools.pairwise(by_order):
         if a.order == b.order:
             issues.append(Issue(f"tiers.{j}.order", f"Duplicate tier order {b.order}"))
         elif a.end is None:

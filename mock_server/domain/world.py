@@ -121,7 +121,7 @@ class World:
 
     # ---- reset and snapshots -----------------------------------------------------------------------
     def reset(self, secret_key: str | None = None) -> None:
-        """Back to the freshly seeded state by rebuilding: one tenant (its key), or every tenant and the clock."""
+        """Back to the freshly seeded state, by rebuilding: one tenant (by key), or all and the clock."""
         if secret_key is not None:
             tenant_hash = key_hash(secret_key)
             if self.pinned is not None and tenant_hash not in self.pinned:

@@ -65,12 +65,13 @@ def _unique_numbers(rng: np.random.Generator, n: int, span: int) -> npt.NDArray[
     a = int(rng.integers(2, prime - 1))
     b = int(rng.integers(0, prime))
     dtype: Any = np.int64 if prime * max(n, 1) < 2**62 else object  # object only for absurd sizes
-    return (np.arange(n, dtype=dtype) * a + b) % prime  # type: ignore[no-any-return]
+    numbers: npt.NDArray[np.int64] = (np.arange(n, dtype=dtype) * a + b) % prime
+    return numbers
 
 
 def _zipf_weights(size: int) -> npt.NDArray[np.float64]:
-    w = 1.0 / (np.arange(size) + 8.0)
-    return w / w.sum()
+    w = np.asarray(1.0 / (np.arange(size) + 8.0), dtype=np.float64)
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def _percentile_score(values: npt.NDArray[Any], active: npt.NDArray[np.bool_]) -> npt.NDArray[np.int16]:

@@ -14,7 +14,6 @@ from mock_server.domain.fields import FIELDS, parse_boolean, parse_instant_micro
 from mock_server.domain.ids import IdFactory
 from mock_server.domain.predicate import compile_rules
 from mock_server.domain.rules import APPLICABLE, CheckedRule, Operator, RuleInput, arity, build_rules, check
-
 from tests.domain.conftest import make_table
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -136,7 +135,7 @@ def naive_equal(kind: str, stored: Any, value: Any, field: str) -> bool:
         return stored.casefold() == value.casefold() if field == "email" else stored == value
     if isinstance(stored, bool):
         return value is stored or (isinstance(value, str) and value.lower() == str(stored).lower())
-    if isinstance(stored, str) or isinstance(value, str) or isinstance(value, bool):
+    if isinstance(stored, str) or isinstance(value, str | bool):
         return type(stored) is type(value) and stored == value
     return stored == value
 

@@ -1,4 +1,4 @@
-"""Rule semantics: every operator, AND within a group, OR across groups, and the checks that reject bad rules."""
+"""Rule semantics: every operator, AND within a group, OR across groups, and the checks on bad rules."""
 
 from __future__ import annotations
 
@@ -7,20 +7,19 @@ from typing import Any
 
 import pytest
 
+from mock_server.domain.clock import Clock
 from mock_server.domain.consumer_record import Location
 from mock_server.domain.errors import Invalid
 from mock_server.domain.ids import IdFactory
-from mock_server.domain.clock import Clock
 from mock_server.domain.predicate import compile_rules
 from mock_server.domain.rules import RuleInput, build_rules
-
 from tests.domain.conftest import make_table
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ROWS: list[dict[str, Any]] = [
     # 0: a regular buyer
-    dict(email="Ann.Lee@Example.com", phone="+15550001", full_name="Ann Lee", total_orders=5, ltv_cents=50_000,
-         last_order_at=T0, external_id="ext-1", status="ACTIVE", email_verified=True,
+    dict(email="Ann.Lee@Example.com", phone="+15550001", full_name="Ann Lee", total_orders=5,
+         ltv_cents=50_000, last_order_at=T0, external_id="ext-1", status="ACTIVE", email_verified=True,
          location=Location("Boston", "Massachusetts", "US", "America/New_York"),
          metadata={"vip": True, "favoriteTeam": "Celtics", "birthYear": 1990, "tags": ["a", "b"]}),
     # 1: never ordered, no phone, inactive
@@ -28,7 +27,8 @@ ROWS: list[dict[str, Any]] = [
          status="INACTIVE", metadata={"vip": False, "favoriteTeam": "Lakers"}),
     # 2: empty-string name, exactly on boundaries
     dict(email="cy@example.org", phone="", full_name="", total_orders=10, ltv_cents=100_000,
-         last_order_at=datetime(2024, 6, 1, tzinfo=UTC), location=Location("Paris", None, "FR", "Europe/Paris"),
+         last_order_at=datetime(2024, 6, 1, tzinfo=UTC),
+         location=Location("Paris", None, "FR", "Europe/Paris"),
          metadata={"birthYear": "1990"}),
     # 3: nothing much
     dict(email=None, phone="+4470000", full_name="Dee", total_orders=1, ltv_cents=999),

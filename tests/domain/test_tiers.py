@@ -9,7 +9,6 @@ from mock_server.domain.audiences import AudienceType, GroupType
 from mock_server.domain.errors import Invalid, NotFound
 from mock_server.domain.organization import Organization
 from mock_server.domain.tiers import TierGroupInput, TierInput, create_tier_group, update_tier_group
-
 from tests.domain.conftest import make_org
 
 SPEND = (

@@ -77,7 +77,7 @@ class FanfareMock:
 
     def __init__(self, app: Any, key: str, base_url: str) -> None:
         self.app = app
-        self.state = app.state.mock
+        self.state = app.state
         self.key = key
         self.base_url = base_url
         self.clock = Clock(self.state)
@@ -89,10 +89,10 @@ class FanfareMock:
 
     def client_for(self, key: str | None) -> Any:
         """An HTTP client for another tenant's key (or none: `client_for(None)` sends no credentials)."""
-        from starlette.testclient import TestClient
+        from mock_server.client import InProcessClient
 
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        client = TestClient(self.app, base_url=self.base_url, headers=headers, raise_server_exceptions=True)
+        client = InProcessClient(self.app, base_url=self.base_url, headers=headers)
         self._clients.append(client)
         return client
 
@@ -186,7 +186,7 @@ def fanfare_live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
 def fanfare_live(fanfare_live_server: Any) -> Iterator[LiveMock]:
     """The session's live mock, reset to its freshly seeded world for this test."""
     app, base_url = fanfare_live_server
-    app.state.mock.reset(None)
+    app.state.reset(None)
     mock = LiveMock(app, DEFAULT_KEY, base_url)
     try:
         yield mock

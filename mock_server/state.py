@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.world import World
+from mock_server.domain.extensions import MODULES, modules_factory
+from mock_server.domain.world import ExtensionFactory, World
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
@@ -35,14 +36,9 @@ class MockState:
         return self.world.clock
 
     def _build(self, seed: int, consumers: int) -> World:
-        world = World(seed, consumers, Clock(), self.keys, consumer_source, extensions=self._extensions())
+        world = World(seed, consumers, Clock(), self.keys, consumer_source, extensions=_extensions(seed))
         world.warm(self._seeding_progress())
         return world
-
-    def _extensions(self) -> dict[str, Any]:
-        from mock_server.extensions import EXTENSIONS
-
-        return dict(EXTENSIONS)
 
     def _seeding_progress(self) -> Callable[[int, int], None] | None:
         say = self._progress
@@ -64,4 +60,9 @@ class MockState:
         return {"format": SNAPSHOT_FORMAT, "world": self.world.export()}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        self.world = World.from_snapshot(snapshot["world"], consumer_source, extensions=self._extensions())
+        world = snapshot["world"]
+        self.world = World.from_snapshot(world, consumer_source, extensions=_extensions(int(world["seed"])))
+
+
+def _extensions(seed: int) -> dict[str, ExtensionFactory]:
+    return {MODULES: modules_factory(seed)}

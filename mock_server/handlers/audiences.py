@@ -18,8 +18,15 @@ def _page_request(query: dict[str, Any]) -> PageRequest:
 async def create(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
     audience = org.create_audience(d.create_input(call.body))
-    if (source := d.sync_source_input(call.body)) is not None:
-        audience = rel.attach_sync_source(audience, source)
+    if (source := call.body.get("primarySyncSource")) is not None:  # the reference's create may name one
+        rel.modules.sync.attach(
+            audience.id,
+            source["syncSource"],
+            source["syncSourceId"],
+            rel.modules.host,
+            created_by=org.actor,
+            source_data=source.get("sourceData"),
+        )
     return Reply(d.created, d.audience(audience, rel, "create", call.query))
 
 
@@ -42,7 +49,7 @@ async def update(call: Call, d: Dialect) -> Reply:
 async def delete(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
     audience = org.archive_audience(call.path_params["audienceId"])
-    rel.forget(audience.id)
+    rel.modules.forget_audience(audience.id)
     return Reply(200, d.audience(audience, rel, "delete", call.query))
 
 
@@ -60,13 +67,13 @@ async def add_members(call: Call, d: Dialect) -> Reply:
 
 async def status(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    rel.settle_sync(call.path_params["audienceId"])
+    rel.modules.sync.observe(call.path_params["audienceId"], rel.modules.host)  # a status read moves a sync job
     return Reply(200, d.status(org.status(call.path_params["audienceId"])))
 
 
 async def count(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    rel.settle_sync(call.path_params["audienceId"])
+    rel.modules.sync.refresh(call.path_params["audienceId"], rel.modules.host)
     return Reply(200, d.count(org.count(call.path_params["audienceId"])))
 
 
@@ -88,7 +95,7 @@ async def delete_group(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
     audiences = org.delete_group(call.path_params["groupId"])
     for audience in audiences:
-        rel.forget(audience.id)
+        rel.modules.forget_audience(audience.id)
     return Reply(200, [d.audience(a, rel, "group_delete", call.query) for a in audiences])
 
 

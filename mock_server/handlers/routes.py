@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from mock_server.handlers import audiences, control, rules
+from mock_server.domain.catalogue import Vendor
+from mock_server.handlers import audiences, control, experiences, lists, rules
+from mock_server.views.experiences import GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES
 from mock_server.views.dialect import Dialect
 from mock_server.views.guide import GUIDE
 from mock_server.views.reference import REFERENCE
@@ -38,6 +40,23 @@ ADMIN_ROUTES: tuple[tuple[str | None, str | None, DialectHandler], ...] = (
     (None, "getAudiencesByAudienceIdRulesByRuleId", rules.get_one),
     (None, "putAudiencesByAudienceIdRulesByRuleId", rules.update_one),
     (None, "deleteAudiencesByAudienceIdRulesByRuleId", rules.delete_one),
+    ("postV1AudiencesByAudienceIdImport", "postAudiencesByAudienceIdImport", lists.create_import),
+    (None, "getAudiencesByAudienceIdImport", lists.get_import),
+    ("postV1AudiencesByAudienceIdSync", "postAudiencesByAudienceIdSync", lists.resync),
+    ("postV1AudiencesImportKlaviyo", "postAudiencesImportKlaviyo", lists.list_import(Vendor.KLAVIYO)),
+    (None, "postAudiencesImportMailchimp", lists.list_import(Vendor.MAILCHIMP)),
+    (None, "postAudiencesImportSendgrid", lists.list_import(Vendor.SENDGRID)),
+)
+
+#: Experiences have dialects of their own (GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES).
+EXPERIENCE_ROUTES: tuple[tuple[str | None, str | None, Callable[..., Awaitable[Reply]]], ...] = (
+    ("postV1Experiences", "postExperiences", experiences.create),
+    ("getV1Experiences", "getExperiences", experiences.list_all),
+    ("getV1ExperiencesById", "getExperiencesById", experiences.get),
+    ("putV1ExperiencesById", "putExperiencesById", experiences.update),
+    ("deleteV1ExperiencesById", "deleteExperiencesById", experiences.delete),
+    ("postV1ExperiencesByIdDuplicate", None, experiences.duplicate),
+    (None, "getExperiencesByIdMetrics", experiences.metrics),
 )
 
 CONTROL_ROUTES: dict[str, Handler] = {
@@ -50,6 +69,7 @@ CONTROL_ROUTES: dict[str, Handler] = {
     "putMockState": control.import_state,
     "getOpenapiJson": control.admin_document,
     "getMockOpenapiJson": control.mock_document,
+    "putMockUploadsByImportId": lists.upload,
 }
 
 
@@ -59,4 +79,8 @@ def handlers() -> dict[str, Handler]:
         for operation_id, dialect in ((guide_id, GUIDE), (reference_id, REFERENCE)):
             if operation_id is not None:
                 table[operation_id] = partial(handler, d=dialect)
+    for guide_id, reference_id, handler in EXPERIENCE_ROUTES:
+        for operation_id, view in ((guide_id, GUIDE_EXPERIENCES), (reference_id, REFERENCE_EXPERIENCES)):
+            if operation_id is not None:
+                table[operation_id] = partial(handler, v=view)
     return table

@@ -8,10 +8,13 @@ from uuid import UUID, uuid5
 
 from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
 from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.imports import AudienceImport
 from mock_server.domain.membership import AudienceCount
 from mock_server.domain.paging import Page
 from mock_server.domain.rules import Rule, RuleInput
+from mock_server.domain.sync import ListImportResult, SyncSource
 from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
+from mock_server.views import work
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, includes, parse_ts, ts
 
@@ -80,6 +83,7 @@ class GuideDialect:
         self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
         include = includes(query, _DEFAULT_INCLUDE.get(purpose, ""))
+        source = relations.sync_source(audience)
         out: dict[str, Any] = {
             "id": audience.id,
             "organizationId": audience.organization_id,
@@ -92,7 +96,7 @@ class GuideDialect:
             "groupId": audience.group_id,
             "groupType": None if audience.group_type is None else audience.group_type.value,
             "groupName": audience.group_name,
-            "primarySyncSourceId": audience.primary_sync_source_id,
+            "primarySyncSourceId": source.id if source is not None else audience.primary_sync_source_id,
             "lastRefreshedAt": ts(audience.last_refreshed_at),
             "refreshIntervalSeconds": audience.refresh_interval_seconds,
             "createdAt": ts(audience.created_at),
@@ -104,7 +108,6 @@ class GuideDialect:
         if "imports" in include:
             out["imports"] = [self.audience_import(record) for record in relations.imports(audience.id)]
         if "primarySyncSource" in include:
-            source = relations.sync_source(audience)
             out["primarySyncSource"] = None if source is None else self.sync_source(source)
         return out
 
@@ -166,6 +169,26 @@ class GuideDialect:
             "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
         }
 
+
+    def audience_import(self, record: AudienceImport) -> dict[str, Any]:
+        return work.audience_import(record, completed="SUCCESS", reference=False)
+
+    def sync_source(self, source: SyncSource) -> dict[str, Any]:
+        return work.sync_source(source, reference=False)
+
+    def sync_started(self, source: SyncSource) -> dict[str, Any]:
+        return {"success": True, "syncSourceId": source.id, "status": "PENDING"}
+
+    def list_import(self, result: ListImportResult) -> dict[str, Any]:
+        return {
+            "imported": [
+                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"} for i in result.imported
+            ],
+            "skipped": [
+                {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}
+                for s in result.skipped
+            ],
+        }
 
 
 #: Namespace of the ids given to guide group labels that are not UUIDs (`"groupId": "A"`).

@@ -7,11 +7,14 @@ from typing import Any
 
 from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
 from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.imports import AudienceImport
 from mock_server.domain.membership import AudienceCount
 from mock_server.domain.paging import Page
 from mock_server.domain.rules import Rule, RuleInput
+from mock_server.domain.sync import ListImportResult, SyncSource
 from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
 from mock_server.views.listing import page_by_id
+from mock_server.views import work
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, parse_ts, ts
 
@@ -110,8 +113,8 @@ class ReferenceDialect:
             "metadata": None if audience.metadata is None else dict(audience.metadata),
             "primaryExternalId": None if source is None else source.external_id,
             "primaryLastSyncedAt": None if source is None else ts(source.last_synced_at),
-            "primarySourceVendor": None if source is None else source.vendor_name,
-            "primarySyncSourceId": audience.primary_sync_source_id,
+            "primarySourceVendor": None if source is None or source.vendor is None else source.vendor.value,
+            "primarySyncSourceId": source.id if source is not None else audience.primary_sync_source_id,
             "refreshIntervalSeconds": audience.refresh_interval_seconds,
             "updatedAt": ts(audience.updated_at),
             "updatedBy": audience.updated_by,
@@ -205,6 +208,26 @@ class ReferenceDialect:
         return {
             "tierGroup": group.tier_group,
             "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
+        }
+
+    def audience_import(self, record: AudienceImport) -> dict[str, Any]:
+        return work.audience_import(record, completed="COMPLETED", reference=True)
+
+    def sync_source(self, source: SyncSource) -> dict[str, Any]:
+        return work.sync_source(source, reference=True)
+
+    def sync_started(self, source: SyncSource) -> dict[str, Any]:
+        return {"success": True, "syncSourceId": source.id, "status": "PENDING"}
+
+    def list_import(self, result: ListImportResult) -> dict[str, Any]:
+        return {
+            "imported": [
+                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"} for i in result.imported
+            ],
+            "skipped": [
+                {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}
+                for s in result.skipped
+            ],
         }
 
 

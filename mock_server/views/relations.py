@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.domain.audiences import Audience
+from mock_server.domain.extensions import TenantModules, modules_of
+from mock_server.domain.imports import AudienceImport
 from mock_server.domain.organization import Organization
+from mock_server.domain.sync import SyncSource
 
 
 class Relations:
     """Read-only lookups a dialect needs to render an audience's relations."""
 
-    __slots__ = ("org",)
+    __slots__ = ("modules", "org")
 
     def __init__(self, org: Organization) -> None:
         self.org = org
+        self.modules: TenantModules = modules_of(org)
 
-    def imports(self, audience_id: str) -> list[Any]:
-        book = self.org.extensions.get("imports")
-        return [] if book is None else list(book.for_audience(audience_id))
+    def imports(self, audience_id: str) -> list[AudienceImport]:
+        return self.modules.imports.for_audience(audience_id)
 
-    def sync_source(self, audience: Audience) -> Any:
-        book = self.org.extensions.get("sync")
-        return None if book is None else book.source_for(audience.id)
+    def sync_source(self, audience: Audience) -> SyncSource | None:
+        return self.modules.sync.source_for(audience.id)

@@ -1,0 +1,117 @@
+"""Handlers for an audience's outside sources: CSV imports (create, read, the upload target) and list sync
+(ESP list imports, re-sync)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from mock_server.domain.audiences import AudienceType
+from mock_server.domain.catalogue import Vendor
+from mock_server.domain.csv_rows import MAX_FILE_BYTES
+from mock_server.domain.errors import Invalid, Issue, NotFound, TooLarge
+from mock_server.domain.extensions import AudienceMembers, modules_of
+from mock_server.domain.organization import Organization
+from mock_server.handlers.tenancy import tenant
+from mock_server.state import MockState
+from mock_server.views import work
+from mock_server.views.dialect import Dialect
+from mock_server.web.calls import Call, Reply
+
+#: Upload bodies are spooled to disk past this size, so memory stays flat whatever the file size.
+_SPOOL_IN_MEMORY = 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def upload_url(call: Call, import_id: str) -> str:
+    host = call.headers.get("host") or "127.0.0.1:4010"
+    scheme = call.headers.get("x-forwarded-proto") or "http"
+    return f"{scheme}://{host}/_mock/uploads/{import_id}"
+
+
+async def create_import(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    audience = org.get_audience(call.path_params["audienceId"])
+    if audience.type is not AudienceType.STATIC:
+        raise Invalid(
+            "Only static lists take CSV imports",
+            (Issue("audienceId", f"the audience is {audience.type.value}"),),
+        )
+    record = modules_of(org).imports.create(audience.id, created_by=org.actor)
+    body = d.audience_import(record)
+    body["uploadUrl"] = upload_url(call, record.id)
+    return Reply(d.created, body)
+
+
+async def get_import(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    audience = org.get_audience(call.path_params["audienceId"])
+    imports = modules_of(org).imports
+    latest = imports.latest_for(audience.id)
+    if latest is None:
+        raise NotFound("Import", audience.id)
+    return Reply(200, d.audience_import(imports.observe(latest.id)))
+
+
+async def upload(call: Call) -> Reply:
+    """PUT of the CSV to an import's `uploadUrl` (the mock's stand-in for a pre-signed S3 URL: no key)."""
+    state: MockState = call.state
+    import_id = call.path_params["importId"]
+    org = _owner_of(state, import_id)
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        size = 0
+        async for chunk in call.receive_chunks():
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise TooLarge(f"The file is over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+            spool.write(chunk)
+        modules = modules_of(org)
+        record = modules.imports.upload(
+            import_id,
+            lambda: _replay(spool),
+            modules.host.consumer_directory(),
+            AudienceMembers(org, modules.imports.get(import_id).audience_id),
+            updated_by=org.actor,
+        )
+    return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
+
+
+def _owner_of(state: MockState, import_id: str) -> Organization:
+    for _, org in state.world.organizations():
+        try:
+            modules_of(org).imports.get(import_id)
+        except NotFound:
+            continue
+        return org
+    raise NotFound("Import", import_id)
+
+
+def _replay(spool: IO[bytes]) -> Iterator[bytes]:
+    spool.seek(0)
+    while chunk := spool.read(_CHUNK):
+        yield chunk
+
+
+async def resync(call: Call, d: Dialect) -> Reply:
+    org, _ = tenant(call)
+    audience = org.get_audience(call.path_params["audienceId"])
+    modules = modules_of(org)
+    source = modules.sync.resync(
+        audience.id,
+        is_synced_list=audience.type is AudienceType.SYNCED_LIST,
+        host=modules.host,
+        updated_by=org.actor,
+    )
+    return Reply(200, d.sync_started(source))
+
+
+def list_import(vendor: Vendor) -> Any:
+    async def handler(call: Call, d: Dialect) -> Reply:
+        org, _ = tenant(call)
+        modules = modules_of(org)
+        result = modules.sync.import_lists(vendor, call.body["listIds"], modules.host, created_by=org.actor)
+        return Reply(200, d.list_import(result))
+
+    handler.__name__ = f"import_{vendor.value}_lists"
+    return handler

@@ -8,7 +8,6 @@ are treated as shared (copy on first write), so a pristine seeded base can back 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from mock_server.domain.clock import Clock
+from mock_server.domain.columns import (
+    COLUMN_DEFAULTS,
+    NUMERIC_COLUMNS,
+    STRING_COLUMNS,
+    ConsumerColumns,
+)
 from mock_server.domain.consumer_record import (
     MISSING_TIME,
     STATUS_ORDER,
@@ -27,44 +32,7 @@ from mock_server.domain.consumer_record import (
 )
 from mock_server.domain.errors import Conflict
 from mock_server.domain.ids import IdFactory
-from mock_server.domain.metadata import MetadataStore
 from mock_server.domain.value_index import ValueIndex
-
-NUMERIC_COLUMNS: Mapping[str, type[np.generic]] = {
-    "id_hi": np.uint64,
-    "id_lo": np.uint64,
-    "created_at": np.int64,  # epoch milliseconds
-    "updated_at": np.int64,
-    "last_order_at": np.int64,
-    "total_orders": np.int32,
-    "ltv_cents": np.int64,  # totalOrderValue == ltv, in cents
-    "total_returns": np.int32,
-    "loyalty_balance": np.int64,
-    "loyalty_lifetime_points": np.int64,
-    "activity_score": np.int16,  # 0..100
-    "monetary_score": np.int16,
-    "purchase_frequency_score": np.int16,
-    "status": np.uint8,  # index into ConsumerStatus order
-    "email_verified": np.bool_,
-    "phone_verified": np.bool_,
-    "sms_opt_out": np.bool_,
-    "geo": np.int32,  # index into the location pool, -1 when unknown
-}
-STRING_COLUMNS = ("email", "phone", "full_name", "external_id")
-
-
-@dataclass(slots=True)
-class ConsumerColumns:
-    """The raw columns a consumer source hands to a table (all of one length)."""
-
-    numeric: dict[str, npt.NDArray[Any]]
-    strings: dict[str, list[str | None]]
-    locations: list[Location] = field(default_factory=list)
-    metadata: MetadataStore = field(default_factory=MetadataStore)
-
-    def __len__(self) -> int:
-        return len(self.numeric["id_hi"])
-
 
 #: Attributes `append` and `update` accept, beyond the identifiers.
 UPDATABLE = frozenset(
@@ -248,12 +216,7 @@ class ConsumerTable:
         uid = UUID(self._ids.new()).int
         self._num["id_hi"][position] = uid >> 64
         self._num["id_lo"][position] = uid & 0xFFFFFFFFFFFFFFFF
-        self._extra_ids[uid] = position
-        for name in NUMERIC_COLUMNS:
-            if name not in ("id_hi", "id_lo"):
-                self._num[name][position] = (
-                    -1 if name == "geo" else (MISSING_TIME if name == "last_order_at" else 0)
-                )
+        self._extra_ids[uid] = position  # every other column already holds its default (see _grow)
         self._num["created_at"][position] = now
         self._num["updated_at"][position] = now
         for name in STRING_COLUMNS:
@@ -331,19 +294,19 @@ class ConsumerTable:
         return self._str[name]
 
     def _grow(self, size: int) -> None:
+        """Room for `size` consumers; slots past the end are pre-filled with each column's default."""
         capacity = len(self._num["id_hi"])
-        if size <= capacity:
-            for name in list(self._shared & set(self._num)):
-                self._writable(name)
-        else:
-            new_capacity = max(size, capacity + max(1024, capacity // 2))
+        if size > capacity or self._shared:
+            new_capacity = max(size, capacity + max(1024, capacity // 2)) if size > capacity else capacity
             for name, column in self._num.items():
-                grown = np.empty(new_capacity, dtype=column.dtype)
+                if size <= capacity and name not in self._shared:
+                    continue
+                grown = np.full(new_capacity, COLUMN_DEFAULTS.get(name, 0), dtype=column.dtype)
                 grown[: self._n] = column[: self._n]
                 self._num[name] = grown
                 self._shared.discard(name)
-        for name in STRING_COLUMNS:
-            self._writable_strings(name)
+            for name in STRING_COLUMNS:
+                self._writable_strings(name)
 
     # ---- snapshot support --------------------------------------------------------------------------
     def changed_positions(self) -> list[int]:
@@ -407,11 +370,3 @@ def _same(value: str) -> str:
 
 def positions_array(values: Iterable[int]) -> npt.NDArray[np.int64]:
     return np.fromiter(values, dtype=np.int64)
-
-
-def empty_columns() -> ConsumerColumns:
-    """Columns of a table with no consumers (appends grow it)."""
-    return ConsumerColumns(
-        numeric={name: np.zeros(0, dtype=dtype) for name, dtype in NUMERIC_COLUMNS.items()},
-        strings={name: [] for name in STRING_COLUMNS},
-    )

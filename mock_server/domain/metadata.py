@@ -99,14 +99,14 @@ class MetadataStore:
         return column.codes[: self._len], column.pool
 
     def resize(self, length: int) -> None:
-        for column in self._columns.values():
-            if len(column.codes) < length:
-                grown = np.full(max(length, len(column.codes) * 3 // 2 + 1024), MISSING, dtype=np.int32)
-                grown[: self._len] = column.codes[: self._len]
-                column.codes, column.shared = grown, False
-                column.pool, column.index = list(column.pool), dict(column.index)
-            else:
-                column.writable_codes()[self._len : length] = MISSING
+        """Grow to `length` consumers; codes past the end are always MISSING (positions are never removed)."""
+        if length > self._len:
+            for column in self._columns.values():
+                if len(column.codes) < length:
+                    grown = np.full(max(length, len(column.codes) * 3 // 2 + 1024), MISSING, dtype=np.int32)
+                    grown[: self._len] = column.codes[: self._len]
+                    column.codes, column.shared = grown, False
+                    column.pool, column.index = list(column.pool), dict(column.index)
         self._len = length
 
     def record(self, position: int) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from mock_server.domain import tiers
 from mock_server.domain.audiences import (
     UNSET,
     Audience,
@@ -34,6 +35,7 @@ from mock_server.domain.membership import EMPTY, AudienceCount, MemberSet, Posit
 from mock_server.domain.paging import Page, PageRequest, select
 from mock_server.domain.predicate import Predicate, compile_rules
 from mock_server.domain.rules import Rule, RuleInput, build_rules, check_inputs, ordered
+from mock_server.domain.tiers import TierGroup, TierGroupInput
 
 
 class SyncStatusSource(Protocol):
@@ -242,6 +244,13 @@ class Organization:
 
     def delete_group(self, group_id: str) -> list[Audience]:
         return [self.archive_audience(a.id) for a in self.group_audiences(group_id)]
+
+    # ---- loyalty tiers (see tiers.py for the rules) -------------------------------------------------
+    def create_tier_group(self, data: TierGroupInput) -> TierGroup:
+        return tiers.create_tier_group(self, data)
+
+    def update_tier_group(self, group_id: str, data: TierGroupInput) -> TierGroup:
+        return tiers.update_tier_group(self, group_id, data)
 
     def consumer(self, consumer_id: str) -> ConsumerRecord:
         return self.consumers.record(self._position_of(consumer_id))

@@ -17,9 +17,17 @@ class ValueIndex:
     @classmethod
     def build(cls, values: Iterable[str | None]) -> ValueIndex:
         index = cls()
-        for position, value in enumerate(values):
-            if value:
-                index.add(value, position)
+        keys = list(values)
+        # fast path: one C-level dict build; iterating backwards keeps the lowest position of a value
+        held: dict[str | None, int] = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        held.pop(None, None)
+        held.pop("", None)
+        index._one = held  # type: ignore[assignment]  # no None key is left
+        if len(index._one) != len(keys) - keys.count(None) - keys.count(""):  # some value is shared
+            index._one = {}
+            for position, value in enumerate(keys):
+                if value:
+                    index.add(value, position)
         return index
 
     def first(self, value: str) -> int | None:

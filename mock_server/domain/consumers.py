@@ -15,12 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.columns import (
-    COLUMN_DEFAULTS,
-    NUMERIC_COLUMNS,
-    STRING_COLUMNS,
-    ConsumerColumns,
-)
+from mock_server.domain.columns import COLUMN_DEFAULTS, NUMERIC_COLUMNS, STRING_COLUMNS
+from mock_server.domain.columns import ConsumerColumns as ConsumerColumns  # re-exported for callers
+from mock_server.domain.columns import empty_columns as empty_columns
 from mock_server.domain.consumer_record import (
     MISSING_TIME,
     STATUS_ORDER,

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from mock_server.domain.clock import DEFAULT_START, Clock
+from mock_server.domain.columns import ConsumerColumns, empty_columns
 from mock_server.domain.consumer_record import to_millis
-from mock_server.domain.consumers import ConsumerColumns, ConsumerTable
+from mock_server.domain.consumers import ConsumerTable
 from mock_server.domain.errors import Unauthorized
 from mock_server.domain.ids import IdFactory
 from mock_server.domain.organization import Organization
@@ -49,8 +50,6 @@ def organization_id(seed: int, tenant_hash: str) -> str:
 
 def no_consumers(seed: int, organization_id: str, n: int, progress: Progress | None) -> ConsumerColumns:
     """A consumer source for worlds without consumers (the seeding package provides the real one)."""
-    from mock_server.domain.consumers import empty_columns
-
     return empty_columns()
 
 

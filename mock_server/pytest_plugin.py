@@ -72,6 +72,50 @@ class Clock:
         return self._state.clock.advance(seconds)  # type: ignore[no-any-return]
 
 
+class Jobs:
+    """How the tenant's CSV imports and list syncs progress, and their forced outcomes."""
+
+    def __init__(self, mock: FanfareMock) -> None:
+        self._mock = mock
+
+    def _board(self, key: str | None) -> Any:
+        from mock_server.domain.extensions import modules_of
+
+        return modules_of(self._mock.state.world.organization_for_key(key or self._mock.key)).jobs
+
+    def progression(
+        self, kind: str, mode: str, *, reads: int = 2, seconds: float = 60.0, key: str | None = None
+    ) -> None:
+        """`kind` is "import" or "sync"; `mode` "immediate", "afterReads" (done on the N-th status read)
+        or "afterSeconds" (done T virtual seconds after the job started)."""
+        from mock_server.domain.jobs import JobKind, Progression
+
+        chosen = {
+            "immediate": Progression.immediate(),
+            "afterReads": Progression.after_reads(reads),
+            "afterSeconds": Progression.after_seconds(seconds),
+        }[mode]
+        self._board(key).set_progression(JobKind(kind), chosen)
+
+    def force(
+        self,
+        kind: str,
+        outcome: str,
+        *,
+        reason: str = "Forced failure",
+        row_errors: dict[int, list[str]] | None = None,
+        key: str | None = None,
+    ) -> None:
+        """Make the next job of `kind` end "fail" (FAILED, nothing applied) or "partial" (the given rows
+        rejected with their issues)."""
+        from mock_server.domain.csv_rows import RowError
+        from mock_server.domain.jobs import ForcedOutcome, JobKind
+
+        errors = tuple(RowError(row, tuple(issues)) for row, issues in (row_errors or {}).items())
+        forced = ForcedOutcome.failure(errors, reason) if outcome == "fail" else ForcedOutcome.partial(errors)
+        self._board(key).force_next(JobKind(kind), forced)
+
+
 class FanfareMock:
     """Controls of one mock world, shared by the in-process and the live fixtures."""
 
@@ -81,6 +125,7 @@ class FanfareMock:
         self.key = key
         self.base_url = base_url
         self.clock = Clock(self.state)
+        self.jobs = Jobs(self)
         self._clients: list[Any] = []
 
     @property

@@ -6,7 +6,10 @@ from datetime import datetime
 
 import fanfare_spec
 from mock_server.domain.clock import isoformat
+from mock_server.domain.csv_rows import RowError
 from mock_server.domain.errors import Invalid, Issue
+from mock_server.domain.extensions import modules_of
+from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
 from mock_server.state import MockState
 from mock_server.web.calls import Call, Reply
 
@@ -88,3 +91,36 @@ async def admin_document(call: Call) -> Reply:
 
 async def mock_document(call: Call) -> Reply:
     return Reply(200, fanfare_spec.load("mock"))
+
+
+def _jobs(call: Call) -> JobBoard:
+    key = call.body["secretKey"]
+    state = _state(call)
+    if state.keys is not None and key not in state.keys:
+        raise Invalid("Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),))
+    return modules_of(state.world.organization_for_key(key)).jobs
+
+
+async def set_progression(call: Call) -> Reply:
+    kind, body = JobKind(call.path_params["kind"]), call.body
+    mode = body["mode"]
+    if mode == "afterReads":
+        progression = Progression.after_reads(int(body.get("reads", 2)))
+    elif mode == "afterSeconds":
+        progression = Progression.after_seconds(float(body.get("seconds", 60)))
+    else:
+        progression = Progression.immediate()
+    _jobs(call).set_progression(kind, progression)
+    return Reply(200, {"kind": kind.value, **progression.to_json()})
+
+
+async def force_outcome(call: Call) -> Reply:
+    kind, body = JobKind(call.path_params["kind"]), call.body
+    errors = tuple(RowError(e["row"], tuple(e["issues"])) for e in body.get("rowErrors", ()))
+    if body["outcome"] == "fail":
+        outcome = ForcedOutcome.failure(errors, body.get("reason") or "Forced failure")
+    else:
+        outcome = ForcedOutcome.partial(errors)
+    jobs = _jobs(call)
+    jobs.force_next(kind, outcome)
+    return Reply(200, {"queued": len(jobs.forced_queue(kind))})

@@ -70,6 +70,8 @@ CONTROL_ROUTES: dict[str, Handler] = {
     "getOpenapiJson": control.admin_document,
     "getMockOpenapiJson": control.mock_document,
     "putMockUploadsByImportId": lists.upload,
+    "putMockJobsByKindProgression": control.set_progression,
+    "postMockJobsByKindOutcomes": control.force_outcome,
 }
 
 

@@ -1,0 +1,123 @@
+"""CSV imports through the upload URL, ESP list imports and sync, over HTTP in both families."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.handlers.conftest import created
+
+GOOD_AND_BAD = (
+    "email,phone,externalId,fullName\n"
+    "ada@example.com,+14155550100,,Ada Lovelace\n"
+    "not-an-email,,,Bad Email\n"
+    "grace@example.com,,ext-2,Grace Hopper\n"
+    ",,,No Identifier\n"
+    "ADA@example.com,,,Ada Again\n"
+    ",+14155550199,,Phone Only\n"
+    ",12,,Bad Phone\n"
+)
+
+
+def static_list(client: Any) -> dict[str, Any]:
+    return created(client.post("/api/v1/audiences", json={"name": "Imported", "type": "STATIC"}), 201)
+
+
+def upload(client: Any, url: str, text: str) -> Any:
+    return client.put(httpx.URL(url).path, content=text.encode(), headers={"content-type": "text/csv"})
+
+
+def test_a_csv_of_good_and_bad_rows_accounts_for_every_row(client: Any, fanfare_mock: Any) -> None:
+    fanfare_mock.jobs.progression("import", "immediate")
+    audience = static_list(client)
+    started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
+    assert started["status"] == "PENDING" and started["uploadUrl"].endswith(f"/_mock/uploads/{started['id']}")
+    assert started["s3Key"].startswith("imports/")
+    assert upload(client, started["uploadUrl"], GOOD_AND_BAD).status_code == 200
+    done = created(client.get(f"/api/audiences/{audience['id']}/import"), 200)
+    assert done["status"] == "COMPLETED"
+    assert done["totalConsumers"] == 7
+    assert done["processedConsumers"] + done["errorCount"] == done["totalConsumers"]
+    assert done["errorCount"] == 3 and {e["row"] for e in done["errors"]} == {3, 5, 8}
+    members = client.get(f"/api/v1/audiences/{audience['id']}/members", params={"first": 100}).json()["data"]
+    emails = sorted(m["email"] or "" for m in members)
+    assert emails == ["", "ada@example.com", "grace@example.com"], "Ada's duplicate row updated, not added"
+    guide = created(client.get(f"/api/v1/audiences/{audience['id']}", params={"include": "imports"}), 200)
+    assert guide["imports"][0]["status"] == "SUCCESS"
+
+
+def test_an_import_progresses_after_reads_and_a_forced_failure_applies_nothing(client: Any, fanfare_mock: Any) -> None:
+    audience = static_list(client)
+    fanfare_mock.jobs.force("import", "fail", reason="Upstream storage unavailable")
+    started = created(client.post(f"/api/audiences/{audience['id']}/import"), 200)
+    upload(client, started["uploadUrl"], GOOD_AND_BAD)
+    statuses = [client.get(f"/api/audiences/{audience['id']}/import").json()["status"] for _ in range(3)]
+    assert statuses[0] == "PROCESSING" and statuses[-1] == "FAILED"
+    assert client.get(f"/api/audiences/{audience['id']}/count").json()["count"] == 0
+
+
+def test_a_second_upload_is_a_conflict_and_unknown_upload_404(client: Any) -> None:
+    audience = static_list(client)
+    started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
+    assert upload(client, started["uploadUrl"], "email\na@example.com\n").status_code == 200
+    assert upload(client, started["uploadUrl"], "email\nb@example.com\n").status_code == 409
+    assert client.put("/_mock/uploads/nope", content=b"email\n", headers={"content-type": "text/csv"}).status_code == 404
+
+
+def test_csv_without_an_identifier_column_fails_clearly(client: Any, fanfare_mock: Any) -> None:
+    fanfare_mock.jobs.progression("import", "immediate")
+    audience = static_list(client)
+    started = created(client.post(f"/api/audiences/{audience['id']}/import"), 200)
+    upload(client, started["uploadUrl"], "fullName\nAda\n")
+    done = client.get(f"/api/audiences/{audience['id']}/import").json()
+    assert done["status"] == "FAILED" and done["errors"][0]["row"] == 0
+
+
+@pytest.mark.parametrize("mode", ["immediate", "afterReads", "afterSeconds"])
+def test_klaviyo_sync_reaches_success_under_each_policy(client: Any, fanfare_mock: Any, mode: str) -> None:
+    fanfare_mock.jobs.progression("sync", mode, reads=3, seconds=120)
+    result = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP", "nope"]}), 200)
+    assert result["skipped"] == [{"listId": "nope", "reason": "List not found", "existingAudienceId": None}]
+    source_id = result["imported"][0]["syncSourceId"]
+    audience = next(a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id)
+    path = f"/api/v1/audiences/{audience['id']}"
+    if mode == "afterSeconds":
+        assert client.get(f"{path}/status").json()["syncStatus"] == "PENDING"
+        fanfare_mock.clock.advance(121)
+    seen = [client.get(f"{path}/status").json() for _ in range(3)]
+    assert seen[-1]["syncStatus"] == "SUCCESS" and seen[-1]["lastSyncedAt"]
+    count = client.get(f"{path}/count").json()
+    assert count["source"] == "sync_source" and count["count"] > 0
+    again = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP"]}), 200)
+    assert again["skipped"] == [{"listId": "YwxYPP", "reason": "Already synced", "existingAudienceId": audience["id"]}]
+
+
+def test_resync_rules(client: Any, fanfare_mock: Any) -> None:
+    static = static_list(client)
+    refused = client.post(f"/api/v1/audiences/{static['id']}/sync")
+    assert refused.status_code == 400 and "not a synced list" in refused.text
+    bare = created(client.post("/api/audiences", json={"name": "Synced", "type": "SYNCED_LIST"}), 200)
+    assert "no sync source" in client.post(f"/api/audiences/{bare['id']}/sync").text
+    fanfare_mock.jobs.progression("sync", "afterReads", reads=5)
+    result = created(client.post("/api/audiences/import/mailchimp", json={"listIds": [_first_list(fanfare_mock)]}), 200)
+    audience_id = next(a["id"] for a in client.get("/api/v1/audiences").json()
+                       if a["primarySyncSourceId"] == result["imported"][0]["syncSourceId"])
+    busy = client.post(f"/api/audiences/{audience_id}/sync")
+    assert busy.status_code == 409 and busy.json() == {"error": "Sync already in progress"}
+    fanfare_mock.jobs.force("sync", "fail", reason="Klaviyo said no")
+    for _ in range(5):
+        client.get(f"/api/audiences/{audience_id}/status")
+    restarted = created(client.post(f"/api/audiences/{audience_id}/sync"), 200)
+    assert restarted == {"success": True, "syncSourceId": result["imported"][0]["syncSourceId"], "status": "PENDING"}
+    statuses = [client.get(f"/api/audiences/{audience_id}/status").json()["syncStatus"] for _ in range(5)]
+    assert statuses[-1] == "FAILED"
+
+
+def _first_list(fanfare_mock: Any) -> str:
+    from mock_server.domain.catalogue import Vendor
+    from mock_server.domain.extensions import modules_of
+
+    org = fanfare_mock.state.world.organization_for_key(fanfare_mock.key)
+    return str(modules_of(org).sync.catalogue.lists(Vendor.MAILCHIMP)[0].id)

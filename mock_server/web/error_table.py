@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.domain.errors import Conflict, Invalid, Issue, NotFound, TooLarge
+from mock_server.domain.errors import Conflict, Invalid, Issue, NotFound, TooLarge, Unauthorized
 
 from .envelopes import Envelope
 from .problems import Problem, describe
@@ -34,6 +34,10 @@ def _message(error: BaseException, envelope: Envelope, body: Any) -> dict[str, A
 
 def _invalid(error: BaseException, envelope: Envelope, body: Any) -> dict[str, Any]:
     assert isinstance(error, Invalid)
+    if all(not issue.field for issue in error.issues):
+        # A business rule about the request as a whole ("Audience is not a synced list"): the guide
+        # documents these as `{"error": "<message>"}`, and the reference's 400 allows `{error}` too.
+        return envelope.error(error.message)
     problems = [_problem_of(issue, body) for issue in error.issues]
     return envelope.validation(problems, {"body": body}, message=error.message)
 
@@ -56,6 +60,7 @@ def _problem_of(issue: Issue, body: Any) -> Problem:
 
 
 DEFAULT_ERROR_TABLE: Mapping[type[BaseException], ErrorRule] = {
+    Unauthorized: ErrorRule(401, _message),
     NotFound: ErrorRule(404, _message),
     Invalid: ErrorRule(400, _invalid),
     Conflict: ErrorRule(409, _message),

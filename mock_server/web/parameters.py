@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from .problems import Problem
+from .problems import Problem, problem
 from .references import escape, resolve
 from .validators import CompiledSchema, SchemaCompiler
 
@@ -44,6 +44,9 @@ class ParameterSpec:
     delimiter: str | None
     is_json: bool
     default: Any
+    #: An explicit `allowEmptyValue: false`. Its default is not applied: schemathesis (and most servers)
+    #: treat `?search=` as the empty string, which the schema decides about.
+    reject_empty: bool = False
 
     def convert(self, raw: list[str]) -> Any:
         """The wire value(s) as the schema's type; a value that does not convert stays a string so that
@@ -114,6 +117,7 @@ class ParameterSet:
             if spec.name in path_values
         }
         query: dict[str, Any] = {}
+        empty: list[str] = []
         if self.query:
             wire: dict[str, list[str]] = {}
             if query_string:
@@ -124,6 +128,8 @@ class ParameterSet:
             for spec in self.query:
                 raw = wire.get(spec.name)
                 if raw is not None:
+                    if spec.reject_empty and raw[0] == "":
+                        empty.append(spec.name)
                     query[spec.name] = spec.convert(raw)
                 elif spec.default is not _MISSING:
                     query[spec.name] = spec.default
@@ -137,6 +143,18 @@ class ParameterSet:
         problems: list[Problem] = []
         if self.validator is not None:
             problems = self.validator.problems({"path": path, "query": query, "header": header})
+        for name in empty:
+            problems.append(
+                problem(
+                    "query",
+                    (name,),
+                    kind="validation",
+                    type="non_empty",
+                    expected="a value",
+                    received='""',
+                    what="value",
+                )
+            )
         return Parsed(path, query, header, problems)
 
 
@@ -227,9 +245,9 @@ def _spec(
         types = _types(document, schema.get("items", {})) if isinstance(schema, dict) else frozenset()
     default = schema.get("default", _MISSING) if isinstance(schema, dict) else _MISSING
     required = bool(parameter.get("required", location == "path"))
-    return ParameterSpec(
-        name, location, required, types, is_array, delimiter, is_json, default
-    ), schema_pointer
+    reject_empty = location == "query" and parameter.get("allowEmptyValue") is False
+    spec = ParameterSpec(name, location, required, types, is_array, delimiter, is_json, default, reject_empty)
+    return spec, schema_pointer
 
 
 def _types(document: dict[str, Any], node: Any, depth: int = 0) -> frozenset[str]:

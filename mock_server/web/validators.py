@@ -105,6 +105,7 @@ class SchemaCompiler:
 
 
 def _problems_of(error: jsonschema_rs.ValidationError, location: str, split: bool) -> Iterator[Problem]:
+    original_location = location
     path: tuple[str | int, ...] = tuple(error.instance_path)
     if split and path:
         location, path = str(path[0]), path[1:]
@@ -156,6 +157,24 @@ def _problems_of(error: jsonschema_rs.ValidationError, location: str, split: boo
             received=describe(instance),
         )
     elif name in ("anyOf", "oneOf"):
+        branch = _typed_branch(error)
+        if branch is not None:
+            # Like Valibot's union: when exactly the value's own shape was right in a branch, report
+            # that branch's deeper issues (`theme.logoUrl` is not a URI), not "expected Object | null".
+            for sub in branch:
+                yield from _problems_of(sub, original_location, split)
+            return
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.OneOfMultipleValid):
+            yield Problem(
+                location,
+                path,
+                "schema",
+                "union",
+                "exactly one matching shape",
+                describe(instance),
+                "Invalid type: the value matches more than one of the documented shapes",
+            )
+            return
         yield problem(
             location, path, type="union", expected=_union_expected(error), received=describe(instance)
         )
@@ -234,6 +253,16 @@ def _problems_of(error: jsonschema_rs.ValidationError, location: str, split: boo
         yield Problem(
             location, path, "schema", name, "valid input", describe(instance), f"Invalid input: {message}"
         )
+
+
+def _typed_branch(error: jsonschema_rs.ValidationError) -> list[jsonschema_rs.ValidationError] | None:
+    """The union branch whose every error lies deeper than the union itself (fewest errors first)."""
+    depth = len(error.instance_path)
+    branches = getattr(error.kind, "context", None) or []
+    typed = [
+        branch for branch in branches if branch and all(len(sub.instance_path) > depth for sub in branch)
+    ]
+    return min(typed, key=len) if typed else None
 
 
 def _literal(value: Any) -> str:

@@ -1,0 +1,100 @@
+"""The real CLI: `fanfare-mock serve` in its own process on a free port, used over real HTTP, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--seed", "3", "--consumers", "500",
+         "--keys", "sk_test_one,sk_test_two"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/_mock/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise AssertionError(f"the mock did not start: {process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.05)
+    ready = time.monotonic() - started
+    try:
+        yield process, base, ready
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: tuple) -> None:
+    process, base, _ = served
+    one = {"Authorization": "Bearer sk_test_one"}
+    audience = httpx.post(f"{base}/api/v1/audiences", headers=one, json={"name": "VIP", "type": "STATIC"})
+    assert audience.status_code == 201, audience.text
+    same = httpx.get(f"{base}/api/audiences/{audience.json()['id']}", headers=one)
+    assert same.json()["type"] == "STATIC_LIST"
+    assert httpx.get(f"{base}/api/audiences/{audience.json()['id']}",
+                     headers={"Authorization": "Bearer sk_test_two"}).status_code == 404
+    unpinned = httpx.get(f"{base}/api/v1/audiences", headers={"Authorization": "Bearer sk_test_three"})
+    assert unpinned.status_code == 401
+    preflight = httpx.options(f"{base}/api/v1/audiences", headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    assert f"fanfare-mock serving {base}" in output
+    assert "POST /api/v1/audiences 201" in output, "one log line per request"
+    assert "sk_test_one" not in output, "secret keys are never logged"
+    assert "seeding consumers" in output, "pinned organizations are seeded at start with progress"
+
+
+def test_start_to_first_request_is_quick(served: tuple) -> None:
+    _, _, ready = served
+    # DESIGN section 7 targets 1.5 s on an idle machine; this bound only catches a regression of
+    # several times (CI machines are shared), the figure itself is measured by bench/throughput.py.
+    assert ready < 10
+
+
+def test_help_explains_every_flag() -> None:
+    result = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for flag in ("--host", "--port", "--seed", "--consumers", "--keys", "--cors-origins", "--quiet"):
+        assert flag in result.stdout
+
+
+def test_bad_keys_are_refused_with_a_clear_message() -> None:
+    result = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--keys", "pk_test_x"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "secret keys" in result.stderr

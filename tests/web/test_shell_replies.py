@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 from conftest import AUTH, AppFactory, TestClient, load_sample, response_schema
 
-from mock_server.domain.errors import Conflict, IllegalTransition, Invalid, Issue, NotFound, TooLarge
+from mock_server.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    Invalid,
+    Issue,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+)
 from mock_server.web import Call, Exchange, Handler, Next, Reply, ResponseContractError
 
 
@@ -81,6 +89,18 @@ def test_a_whole_request_business_rule_answers_with_its_message(make_app: AppFac
     with TestClient(make_app({"postThings": _raising(Invalid("Audience is not synced"))})) as client:
         response = client.post("/api/things", json={"name": "a", "type": "DYNAMIC"}, headers=AUTH)
         assert (response.status_code, response.json()) == (400, {"error": "Audience is not synced"})
+
+
+def test_a_whole_request_invalid_reads_the_same_in_the_guide_family(make_app: AppFactory) -> None:
+    with TestClient(make_app({"postV1Things": _raising(Invalid("Audience is not synced"))})) as client:
+        response = client.post("/api/v1/things", json={"name": "a"}, headers=AUTH)
+        assert (response.status_code, response.json()) == (400, {"error": "Audience is not synced"})
+
+
+def test_unauthorized_is_401(make_app: AppFactory) -> None:
+    with TestClient(make_app({"getV1ThingsByThingId": _raising(Unauthorized("Unknown key"))})) as client:
+        response = client.get("/api/v1/things/t1", headers=AUTH)
+        assert (response.status_code, response.json()) == (401, {"error": "Unknown key"})
 
 
 def test_too_large_is_413(make_app: AppFactory) -> None:

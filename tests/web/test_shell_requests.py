@@ -335,3 +335,17 @@ def test_api_family_query_issues(make_app: Any) -> None:
             {"type": "object", "origin": "value", "input": {"first": "abc"}, "key": "first"}
         ]
         assert issue["message"] == 'Invalid type: Expected integer but received "abc"'
+
+
+def test_explicit_allow_empty_value_false_rejects_empty_values(make_app: Any) -> None:
+    from conftest import sample_documents
+
+    documents = sample_documents()
+    parameters = documents[0]["paths"]["/api/v1/things"]["get"]["parameters"]
+    next(p for p in parameters if p["name"] == "after")["allowEmptyValue"] = False
+    with TestClient(make_app(documents=documents)) as client:
+        response = client.get("/api/v1/things?after=", headers=AUTH)
+        assert response.status_code == 400
+        expected = [{"field": "after", "message": 'Invalid value: Expected a value but received ""'}]
+        assert response.json()["details"] == expected
+        assert client.get("/api/v1/things?after=x", headers=AUTH).status_code == 200

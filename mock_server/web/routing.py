@@ -86,55 +86,36 @@ class Router(Generic[T]):
             self._static[template] = entry
         return entry
 
-    def match(self, raw_path: bytes, method: str) -> tuple[PathEntry[T], dict[str, str]] | None:
-        """The most literal template that matches the path and declares `method` (HEAD counts as GET);
-        failing that, the most literal template that matches the path at all (the caller answers 405)."""
+    def match(self, raw_path: bytes) -> tuple[PathEntry[T], dict[str, str]] | None:
+        """The most literal template matching the path, whatever the method: a literal path that lacks
+        the method is a 405 (schemathesis probes every undeclared method on literal paths and expects
+        405), never a fall-through to a parameter route that has it."""
         if b"%" not in raw_path:
             static = self._static.get(raw_path.decode("utf-8", "replace"))
-            if static is not None and (
-                method in static.methods or (method == "HEAD" and "GET" in static.methods)
-            ):
+            if static is not None:
                 return static, {}
         segments = split_path(raw_path)
         if segments is None:
             return None
         values: list[str] = []
-        first: list[tuple[PathEntry[T], list[str]]] = []
-        entry = _walk(self._root, segments, 0, values, method, first)
+        entry = _walk(self._root, segments, 0, values)
         if entry is None:
-            if not first:
-                return None
-            entry, values = first[0]
+            return None
         return entry, dict(zip(entry.param_names, values, strict=True))
 
 
-def _walk(
-    node: _Node[T],
-    segments: list[str],
-    index: int,
-    values: list[str],
-    method: str,
-    first: list[tuple[PathEntry[T], list[str]]],
-) -> PathEntry[T] | None:
+def _walk(node: _Node[T], segments: list[str], index: int, values: list[str]) -> PathEntry[T] | None:
     if index == len(segments):
-        entry = node.entry
-        if entry is None:
-            return None
-        methods = entry.methods
-        if method in methods or (method == "HEAD" and "GET" in methods):
-            return entry
-        if not first:
-            first.append((entry, list(values)))
-        return None
+        return node.entry
     segment = segments[index]
     literal = node.literal.get(segment)
     if literal is not None:
-        found = _walk(literal, segments, index + 1, values, method, first)
+        found = _walk(literal, segments, index + 1, values)
         if found is not None:
             return found
     if node.param is not None and segment:
         values.append(segment)
-        found = _walk(node.param, segments, index + 1, values, method, first)
+        found = _walk(node.param, segments, index + 1, values)
         if found is not None:
             return found
         values.pop()

@@ -101,7 +101,7 @@ class Shell:
         if root_path and raw_path.startswith(root_path.encode("utf-8")):
             raw_path = raw_path[len(root_path) :] or b"/"
         method: str = scope["method"]
-        found = self._router.match(raw_path, method)
+        found = self._router.match(raw_path)
         compiled: CompiledOperation | None = None
         values: dict[str, str] = {}
         head = False

@@ -24,7 +24,9 @@ def spec_dir() -> Path:
     for candidate in (here / "openapi", here.parent / "openapi"):
         if (candidate / "fanfare.json").is_file() or (candidate / "src").is_dir():
             return candidate
-    raise FileNotFoundError(f"the OpenAPI documents are missing: looked in {here / 'openapi'} and {here.parent / 'openapi'}")
+    raise FileNotFoundError(
+        f"the OpenAPI documents are missing: looked in {here / 'openapi'} and {here.parent / 'openapi'}"
+    )
 
 
 def source_dir() -> Path:
@@ -75,7 +77,9 @@ def _merge(root: dict[str, Any], part: dict[str, Any], origin: str) -> None:
         (root.setdefault("paths", {}), part.get("paths") or {}, "paths")
     ]
     for kind, entries in (part.get("components") or {}).items():
-        sections.append((root.setdefault("components", {}).setdefault(kind, {}), entries, f"components/{kind}"))
+        sections.append(
+            (root.setdefault("components", {}).setdefault(kind, {}), entries, f"components/{kind}")
+        )
     for target, entries, where in sections:
         for key, value in entries.items():
             if key in target and target[key] != value:

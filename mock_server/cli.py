@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -42,12 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="start the mock server",
-        description="Start the mock. Any secret key (Authorization: Bearer sk_test_...) is its own organization, "
+        description="Start the mock. Any secret key (Authorization: Bearer sk_test_...) is its own "
+        "organization, "
         "created and seeded with --consumers consumers on first use, unless --keys pins a fixed set.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_positive_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
-    serve.add_argument("--seed", type=_positive_int, default=0, help="seed of the generated world (default: 0)")
+    serve.add_argument(
+        "--port", type=_positive_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
+    )
+    serve.add_argument(
+        "--seed", type=_positive_int, default=0, help="seed of the generated world (default: 0)"
+    )
     serve.add_argument(
         "--consumers",
         type=_positive_int,
@@ -59,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_keys,
         default=None,
         metavar="K1,K2",
-        help="only accept these secret keys; their organizations are seeded at start (default: accept any sk_ key)",
+        help="only accept these secret keys; their organizations are seeded at start "
+        "(default: accept any sk_ key)",
     )
     serve.add_argument(
         "--cors-origins",
@@ -139,9 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="off",
         server_header=False,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
-    except KeyboardInterrupt:
-        pass
     print("fanfare-mock stopped", flush=True)
     return 0

@@ -14,7 +14,9 @@ import httpx
 class InProcessClient:
     __test__ = False  # not a pytest test class, whatever the collector thinks
 
-    def __init__(self, app: Any, base_url: str = "http://fanfare.test", headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, app: Any, base_url: str = "http://fanfare.test", headers: Mapping[str, str] | None = None
+    ):
         self._runner = asyncio.Runner()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=base_url, headers=dict(headers or {})

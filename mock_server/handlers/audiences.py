@@ -67,7 +67,9 @@ async def add_members(call: Call, d: Dialect) -> Reply:
 
 async def status(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    rel.modules.sync.observe(call.path_params["audienceId"], rel.modules.host)  # a status read moves a sync job
+    rel.modules.sync.observe(
+        call.path_params["audienceId"], rel.modules.host
+    )  # a status read moves a sync job
     return Reply(200, d.status(org.status(call.path_params["audienceId"])))
 
 

@@ -32,13 +32,16 @@ async def create(call: Call, v: Any) -> Reply:
     org, book = _book(call)
     experience = book.create(ExperienceSpec.from_json(call.body), created_by=org.actor)
     return Reply(
-        v.created, v.experience(experience, org.clock.now(), call.query, _metrics_of(org, book), purpose="create")
+        v.created,
+        v.experience(experience, org.clock.now(), call.query, _metrics_of(org, book), purpose="create"),
     )
 
 
 async def list_all(call: Call, v: Any) -> Reply:
     org, book = _book(call)
-    return Reply(200, v.experience_list(book.experiences(), org.clock.now(), call.query, _metrics_of(org, book)))
+    return Reply(
+        200, v.experience_list(book.experiences(), org.clock.now(), call.query, _metrics_of(org, book))
+    )
 
 
 async def get(call: Call, v: Any) -> Reply:
@@ -49,7 +52,9 @@ async def get(call: Call, v: Any) -> Reply:
 
 async def update(call: Call, v: Any) -> Reply:
     org, book = _book(call)
-    experience = book.update(call.path_params["id"], ExperiencePatch.from_json(call.body or {}), updated_by=org.actor)
+    experience = book.update(
+        call.path_params["id"], ExperiencePatch.from_json(call.body or {}), updated_by=org.actor
+    )
     return Reply(200, v.experience(experience, org.clock.now(), call.query))
 
 

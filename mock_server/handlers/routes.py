@@ -4,7 +4,7 @@ dialect of its family). The shell refuses to start if this table and the documen
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
+from typing import Any
 
 from mock_server.domain.catalogue import Vendor
 from mock_server.handlers import audiences, control, experiences, lists, rules
@@ -80,9 +80,17 @@ def handlers() -> dict[str, Handler]:
     for guide_id, reference_id, handler in ADMIN_ROUTES:
         for operation_id, dialect in ((guide_id, GUIDE), (reference_id, REFERENCE)):
             if operation_id is not None:
-                table[operation_id] = partial(handler, d=dialect)
+                table[operation_id] = _bind(handler, dialect)
     for guide_id, reference_id, handler in EXPERIENCE_ROUTES:
         for operation_id, view in ((guide_id, GUIDE_EXPERIENCES), (reference_id, REFERENCE_EXPERIENCES)):
             if operation_id is not None:
-                table[operation_id] = partial(handler, v=view)
+                table[operation_id] = _bind(handler, view)
     return table
+
+
+def _bind(handler: Callable[[Call, Any], Awaitable[Reply]], dialect: Any) -> Handler:
+    async def bound(call: Call) -> Reply:
+        return await handler(call, dialect)
+
+    bound.__name__ = f"{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
+    return bound

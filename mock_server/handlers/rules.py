@@ -75,4 +75,6 @@ async def update_one(call: Call, d: Dialect) -> Reply:
 
 async def delete_one(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    return Reply(200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel))
+    return Reply(
+        200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel)
+    )

@@ -185,7 +185,11 @@ class ReferenceExperiences:
             closeAt=ts(distribution.close_at),
         )
         out.setdefault("timeZone", experience.time_zone or DEFAULT_TIME_ZONE)
-        if distribution.kind in (DistributionKind.QUEUE, DistributionKind.DRAW, DistributionKind.TIMED_RELEASE):
+        if distribution.kind in (
+            DistributionKind.QUEUE,
+            DistributionKind.DRAW,
+            DistributionKind.TIMED_RELEASE,
+        ):
             out.setdefault("supportsGuest", False)
         if distribution.kind is DistributionKind.DRAW:
             out["drawAt"] = ts(distribution.decided_at)

@@ -18,7 +18,7 @@ from mock_server.views import work
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, includes, parse_ts, ts
 
-#: What `include` means when a guide request leaves it out, per purpose (the guide: get defaults to rules,imports).
+#: What `include` means when a guide request leaves it out, per purpose (get defaults to rules,imports).
 _DEFAULT_INCLUDE = {"get": "rules,imports", "create": "rules", "tier": "rules", "update": "rules"}
 
 
@@ -169,7 +169,6 @@ class GuideDialect:
             "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
         }
 
-
     def audience_import(self, record: AudienceImport) -> dict[str, Any]:
         return work.audience_import(record, completed="SUCCESS", reference=False)
 
@@ -182,7 +181,8 @@ class GuideDialect:
     def list_import(self, result: ListImportResult) -> dict[str, Any]:
         return {
             "imported": [
-                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"} for i in result.imported
+                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"}
+                for i in result.imported
             ],
             "skipped": [
                 {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}

@@ -37,15 +37,18 @@ def decode(cursor: str) -> str:
     return text[len(_TAG) :]
 
 
-def page_by_id(entities: Sequence[T], first: int | None, after: str | None, *, newest_first: bool = True) -> Page[T]:
+def page_by_id(
+    entities: Sequence[T], first: int | None, after: str | None, *, newest_first: bool = True
+) -> Page[T]:
     """One page of `first` entities after the cursor `after`, newest first (the reference's list order)."""
     ordered = sorted(entities, key=lambda e: e.id, reverse=newest_first)
     size = min(first or _DEFAULT_SIZE, MAX_PAGE_SIZE)
     start = 0
     if after:
         last = decode(after)
-        beyond = (lambda e: e.id < last) if newest_first else (lambda e: e.id > last)
-        start = next((i for i, e in enumerate(ordered) if beyond(e)), len(ordered))
+        start = next(
+            (i for i, e in enumerate(ordered) if (e.id < last if newest_first else e.id > last)), len(ordered)
+        )
     items = tuple(ordered[start : start + size])
     more = start + size < len(ordered)
     return Page(

@@ -1,4 +1,4 @@
-"""The reference dialect (`/api`): the generated API reference's shapes, spelled `STATIC_LIST`, creates answer 200."""
+"""The reference dialect (`/api`): the generated reference's shapes, `STATIC_LIST`, creates answer 200."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from mock_server.domain.paging import Page
 from mock_server.domain.rules import Rule, RuleInput
 from mock_server.domain.sync import ListImportResult, SyncSource
 from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
-from mock_server.views.listing import page_by_id
 from mock_server.views import work
+from mock_server.views.listing import page_by_id
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, parse_ts, ts
 
-_TYPES_IN = {"STATIC_LIST": AudienceType.STATIC, "DYNAMIC": AudienceType.DYNAMIC, "SYNCED_LIST": AudienceType.SYNCED_LIST}
+_TYPES_IN = {
+    "STATIC_LIST": AudienceType.STATIC,
+    "DYNAMIC": AudienceType.DYNAMIC,
+    "SYNCED_LIST": AudienceType.SYNCED_LIST,
+}
 _TYPES_OUT = {v: k for k, v in _TYPES_IN.items()}
 #: Purposes answered with the bare audience (no rules, imports or primarySyncSource), as the reference does.
 _BARE = frozenset({"update", "delete", "group_delete", "consumer"})
@@ -125,7 +129,9 @@ class ReferenceDialect:
             out["primarySyncSource"] = None if source is None else self.sync_source(source)
         return out
 
-    def audience_list(self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]) -> Any:
+    def audience_list(
+        self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]
+    ) -> Any:
         page = page_by_id(audiences, query.get("first"), query.get("after"))
         return {
             "data": [self.audience(a, relations, "list", query) for a in page.items],
@@ -222,7 +228,8 @@ class ReferenceDialect:
     def list_import(self, result: ListImportResult) -> dict[str, Any]:
         return {
             "imported": [
-                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"} for i in result.imported
+                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"}
+                for i in result.imported
             ],
             "skipped": [
                 {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}

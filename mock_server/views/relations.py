@@ -1,4 +1,4 @@
-"""What an audience is related to outside its own record (its imports, its sync source), looked up per tenant."""
+"""What an audience is related to outside its own record (its imports, its sync source), per tenant."""
 
 from __future__ import annotations
 

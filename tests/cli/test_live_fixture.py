@@ -9,8 +9,11 @@ import httpx
 
 def test_live_server_serves_real_http(fanfare_live: Any) -> None:
     assert fanfare_live.base_url.startswith("http://127.0.0.1:")
-    response = httpx.post(f"{fanfare_live.base_url}/api/v1/audiences", headers=fanfare_live.headers,
-                          json={"name": "Live", "type": "STATIC"})
+    response = httpx.post(
+        f"{fanfare_live.base_url}/api/v1/audiences",
+        headers=fanfare_live.headers,
+        json={"name": "Live", "type": "STATIC"},
+    )
     assert response.status_code == 201
     assert len(fanfare_live.client.get("/api/v1/audiences").json()) == 1
 

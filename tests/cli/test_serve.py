@@ -1,4 +1,4 @@
-"""The real CLI: `fanfare-mock serve` in its own process on a free port, used over real HTTP, stopped with Ctrl-C."""
+"""The real CLI: `fanfare-mock serve` in its own process on a free port, real HTTP, stopped with Ctrl-C."""
 
 from __future__ import annotations
 
@@ -25,8 +25,20 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--seed", "3", "--consumers", "500",
-         "--keys", "sk_test_one,sk_test_two"],
+        [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "serve",
+            "--port",
+            str(port),
+            "--seed",
+            "3",
+            "--consumers",
+            "500",
+            "--keys",
+            "sk_test_one,sk_test_two",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -62,13 +74,22 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     assert audience.status_code == 201, audience.text
     same = httpx.get(f"{base}/api/audiences/{audience.json()['id']}", headers=one)
     assert same.json()["type"] == "STATIC_LIST"
-    assert httpx.get(f"{base}/api/audiences/{audience.json()['id']}",
-                     headers={"Authorization": "Bearer sk_test_two"}).status_code == 404
+    assert (
+        httpx.get(
+            f"{base}/api/audiences/{audience.json()['id']}", headers={"Authorization": "Bearer sk_test_two"}
+        ).status_code
+        == 404
+    )
     unpinned = httpx.get(f"{base}/api/v1/audiences", headers={"Authorization": "Bearer sk_test_three"})
     assert unpinned.status_code == 401
-    preflight = httpx.options(f"{base}/api/v1/audiences", headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    preflight = httpx.options(
+        f"{base}/api/v1/audiences",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert preflight.status_code in (200, 204)
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
     process.send_signal(signal.SIGINT)
@@ -88,13 +109,16 @@ def test_start_to_first_request_is_quick(served: tuple) -> None:
 
 
 def test_help_explains_every_flag() -> None:
-    result = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     for flag in ("--host", "--port", "--seed", "--consumers", "--keys", "--cors-origins", "--quiet"):
         assert flag in result.stdout
 
 
 def test_bad_keys_are_refused_with_a_clear_message() -> None:
-    result = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--keys", "pk_test_x"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--keys", "pk_test_x"], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "secret keys" in result.stderr

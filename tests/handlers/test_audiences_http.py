@@ -47,7 +47,9 @@ def test_reference_creates_answer_200_and_are_visible_on_the_guide_family(client
     assert created(client.get(f"/api/v1/audiences/{audience['id']}"), 200)["type"] == "STATIC"
 
 
-@pytest.mark.parametrize(("path", "spelling"), [("/api/v1/audiences", "STATIC_LIST"), ("/api/audiences", "STATIC")])
+@pytest.mark.parametrize(
+    ("path", "spelling"), [("/api/v1/audiences", "STATIC_LIST"), ("/api/audiences", "STATIC")]
+)
 def test_each_family_refuses_the_other_familys_spelling(client: Any, path: str, spelling: str) -> None:
     response = client.post(path, json={"name": "x", "type": spelling})
     assert response.status_code == 400
@@ -91,9 +93,23 @@ def test_dynamic_membership_count_and_status(client: Any) -> None:
 def test_members_walk_sees_every_member_once_while_members_are_added(client: Any, fanfare_mock: Any) -> None:
     audience = created(client.post("/api/v1/audiences", json={"name": "List", "type": "STATIC"}), 201)
     path = f"/api/v1/audiences/{audience['id']}"
-    everyone = walk(client, "/api/v1/audiences/" + created(client.post("/api/v1/audiences", json={
-        "name": "All", "type": "DYNAMIC", "rules": [{"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL",
-                                                     "values": [0]}]}), 201)["id"] + "/members", first=100)
+    everyone = walk(
+        client,
+        "/api/v1/audiences/"
+        + created(
+            client.post(
+                "/api/v1/audiences",
+                json={
+                    "name": "All",
+                    "type": "DYNAMIC",
+                    "rules": [{"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL", "values": [0]}],
+                },
+            ),
+            201,
+        )["id"]
+        + "/members",
+        first=100,
+    )
     first_half, second_half = everyone[:60], everyone[60:120]
     assert created(client.post(f"{path}/members", json={"consumerIds": first_half}), 200)["addedCount"] == 60
     pending = iter(second_half[i : i + 10] for i in range(0, 60, 10))
@@ -143,20 +159,45 @@ def test_rules_with_groups_and_every_reference_rule_operation(client: Any) -> No
     audience = created(client.post("/api/audiences", json={"name": "Rules", "type": "DYNAMIC"}), 200)
     path = f"/api/audiences/{audience['id']}/rules"
     rule = created(
-        client.post(path, json={"audienceId": audience["id"], "field": "totalOrders", "operator": "BETWEEN",
-                                "values": [2, 4]}),
+        client.post(
+            path,
+            json={
+                "audienceId": audience["id"],
+                "field": "totalOrders",
+                "operator": "BETWEEN",
+                "values": [2, 4],
+            },
+        ),
         200,
     )
     assert rule["audienceId"] == audience["id"] and rule["organizationId"] == audience["organizationId"]
-    mismatch = client.post(path, json={"audienceId": "other", "field": "email", "operator": "EXISTS", "values": []})
+    mismatch = client.post(
+        path, json={"audienceId": "other", "field": "email", "operator": "EXISTS", "values": []}
+    )
     assert mismatch.status_code == 400
     assert [r["id"] for r in created(client.get(path), 200)] == [rule["id"]]
     updated = created(client.put(f"{path}/{rule['id']}", json={"values": [3, 3]}), 200)
     assert updated["values"] == [3, 3]
-    for member in client.get(f"/api/audiences/{audience['id']}/members", params={"first": 100}).json()["data"]:
+    for member in client.get(f"/api/audiences/{audience['id']}/members", params={"first": 100}).json()[
+        "data"
+    ]:
         assert member["totalOrders"] == 3
-    replaced = created(client.put(path, json={"rules": [
-        {"audienceId": audience["id"], "field": "ltv", "operator": "GREATER_THAN", "values": [100]}]}), 200)
+    replaced = created(
+        client.put(
+            path,
+            json={
+                "rules": [
+                    {
+                        "audienceId": audience["id"],
+                        "field": "ltv",
+                        "operator": "GREATER_THAN",
+                        "values": [100],
+                    }
+                ]
+            },
+        ),
+        200,
+    )
     assert len(replaced) == 1 and replaced[0]["field"] == "ltv"
     deleted = created(client.delete(f"{path}/{replaced[0]['id']}"), 200)
     assert deleted["id"] == replaced[0]["id"]
@@ -164,11 +205,23 @@ def test_rules_with_groups_and_every_reference_rule_operation(client: Any) -> No
 
 
 def test_unknown_rule_field_and_wrong_arity_are_400(client: Any) -> None:
-    bad_field = client.post("/api/audiences", json={"name": "x", "type": "DYNAMIC", "rules": [
-        {"field": "shoeSize", "operator": "EQUALS", "values": [42]}]})
+    bad_field = client.post(
+        "/api/audiences",
+        json={
+            "name": "x",
+            "type": "DYNAMIC",
+            "rules": [{"field": "shoeSize", "operator": "EQUALS", "values": [42]}],
+        },
+    )
     assert bad_field.status_code == 400, bad_field.text
-    bad_arity = client.post("/api/audiences", json={"name": "x", "type": "DYNAMIC", "rules": [
-        {"field": "totalOrders", "operator": "BETWEEN", "values": [1]}]})
+    bad_arity = client.post(
+        "/api/audiences",
+        json={
+            "name": "x",
+            "type": "DYNAMIC",
+            "rules": [{"field": "totalOrders", "operator": "BETWEEN", "values": [1]}],
+        },
+    )
     assert bad_arity.status_code == 400, bad_arity.text
 
 
@@ -187,12 +240,19 @@ def test_loyalty_tiers_partition_the_consumers_and_update_diffs(client: Any) -> 
     group = created(client.post("/api/v1/audiences/loyalty-tiers", json=TIERS), 201)
     tier_group = group["tierGroup"]
     assert [a["metadata"]["tierBoundaries"] for a in group["audiences"]] == [
-        {"min": 0, "max": 100}, {"min": 100, "max": 500}, {"min": 500, "max": None}]
+        {"min": 0, "max": 100},
+        {"min": 100, "max": 500},
+        {"min": 500, "max": None},
+    ]
     members: dict[str, set[str]] = {}
     for audience in group["audiences"]:
         assert audience["groupType"] == "SEGMENTED_VALUE" and audience["groupId"] == tier_group
-        members[audience["name"]] = set(walk(client, f"/api/v1/audiences/{audience['id']}/members", first=100))
-        for member in client.get(f"/api/v1/audiences/{audience['id']}/members", params={"first": 100}).json()["data"]:
+        members[audience["name"]] = set(
+            walk(client, f"/api/v1/audiences/{audience['id']}/members", first=100)
+        )
+        for member in client.get(f"/api/v1/audiences/{audience['id']}/members", params={"first": 100}).json()[
+            "data"
+        ]:
             low = audience["metadata"]["tierBoundaries"]["min"]
             high = audience["metadata"]["tierBoundaries"]["max"]
             assert low <= member["totalOrderValue"] and (high is None or member["totalOrderValue"] < high)
@@ -200,8 +260,13 @@ def test_loyalty_tiers_partition_the_consumers_and_update_diffs(client: Any) -> 
     union = walk(client, f"/api/v1/audiences/groups/{tier_group}/members", first=100)
     assert len(union) == len(set(union)) == sum(len(m) for m in members.values()) == 200
     assert len(created(client.get(f"/api/audiences/groups/{tier_group}"), 200)) == 3
-    two = {**TIERS, "tiers": [{"name": "Low", "startValue": 0, "endValue": 250, "order": 0},
-                              {"name": "High", "startValue": 250, "order": 1}]}
+    two = {
+        **TIERS,
+        "tiers": [
+            {"name": "Low", "startValue": 0, "endValue": 250, "order": 0},
+            {"name": "High", "startValue": 250, "order": 1},
+        ],
+    }
     updated = created(client.put(f"/api/v1/audiences/loyalty-tiers/{tier_group}", json=two), 200)
     assert [a["name"] for a in updated["audiences"]] == ["Low", "High"]
     deleted = created(client.delete(f"/api/v1/audiences/groups/{tier_group}"), 200)
@@ -210,8 +275,13 @@ def test_loyalty_tiers_partition_the_consumers_and_update_diffs(client: Any) -> 
 
 
 def test_overlapping_tiers_are_400(client: Any) -> None:
-    overlapping = {**TIERS, "tiers": [{"name": "A", "startValue": 0, "endValue": 200, "order": 0},
-                                      {"name": "B", "startValue": 100, "order": 1}]}
+    overlapping = {
+        **TIERS,
+        "tiers": [
+            {"name": "A", "startValue": 0, "endValue": 200, "order": 0},
+            {"name": "B", "startValue": 100, "order": 1},
+        ],
+    }
     response = client.post("/api/v1/audiences/loyalty-tiers", json=overlapping)
     assert response.status_code == 400, response.text
     assert client.get("/api/v1/audiences").json() == [], "a refused request must change nothing"
@@ -226,11 +296,15 @@ def test_a_consumers_audiences(client: Any) -> None:
 
 
 def test_reference_list_pages_newest_first(client: Any) -> None:
-    ids = [created(client.post("/api/audiences", json={"name": f"a{i}", "type": "STATIC_LIST"}), 200)["id"]
-           for i in range(5)]
+    ids = [
+        created(client.post("/api/audiences", json={"name": f"a{i}", "type": "STATIC_LIST"}), 200)["id"]
+        for i in range(5)
+    ]
     page = created(client.get("/api/audiences", params={"first": 2}), 200)
     assert [a["id"] for a in page["data"]] == ids[::-1][:2]
-    rest = created(client.get("/api/audiences", params={"first": 10, "after": page["pageInfo"]["endCursor"]}), 200)
+    rest = created(
+        client.get("/api/audiences", params={"first": 10, "after": page["pageInfo"]["endCursor"]}), 200
+    )
     assert [a["id"] for a in rest["data"]] == ids[::-1][2:] and rest["pageInfo"]["endCursor"] is None
 
 

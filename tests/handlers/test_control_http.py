@@ -14,8 +14,12 @@ KEY = {"Authorization": "Bearer sk_test_control"}
 def test_clock_get_set_advance(client: Any) -> None:
     assert created(client.get("/_mock/clock"), 200) == {"now": "2025-01-01T00:00:00Z", "running": False}
     assert created(client.post("/_mock/clock", json={"now": "2025-06-01T12:00:00+02:00"}), 200)["now"] == (
-        "2025-06-01T10:00:00Z")
-    assert created(client.post("/_mock/clock", json={"advanceSeconds": 90}), 200)["now"] == "2025-06-01T10:01:30Z"
+        "2025-06-01T10:00:00Z"
+    )
+    assert (
+        created(client.post("/_mock/clock", json={"advanceSeconds": 90}), 200)["now"]
+        == "2025-06-01T10:01:30Z"
+    )
     assert client.post("/_mock/clock", json={}).status_code == 400
     assert client.post("/_mock/clock", json={"now": "yesterday"}).status_code == 400
 
@@ -31,14 +35,32 @@ def test_reset_returns_to_the_seeded_world_not_to_emptiness(client: Any, other: 
     assert created(client.post("/_mock/reset"), 200) == {"reset": "all"}
     assert client.get("/api/v1/audiences").json() == seeded
     assert client.get("/_mock/clock").json()["now"] == "2025-01-01T00:00:00Z"
-    everyone = created(client.post("/api/v1/audiences", json={"name": "All", "type": "DYNAMIC", "rules": [
-        {"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL", "values": [0]}]}), 201)
+    everyone = created(
+        client.post(
+            "/api/v1/audiences",
+            json={
+                "name": "All",
+                "type": "DYNAMIC",
+                "rules": [{"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL", "values": [0]}],
+            },
+        ),
+        201,
+    )
     assert client.get(f"/api/v1/audiences/{everyone['id']}/count").json()["count"] == 200
 
 
 def _script(client: InProcessClient) -> None:
-    audience = created(client.post("/api/v1/audiences", json={"name": "VIP", "type": "DYNAMIC", "rules": [
-        {"field": "totalOrders", "operator": "GREATER_THAN", "values": [3]}]}), 201)
+    audience = created(
+        client.post(
+            "/api/v1/audiences",
+            json={
+                "name": "VIP",
+                "type": "DYNAMIC",
+                "rules": [{"field": "totalOrders", "operator": "GREATER_THAN", "values": [3]}],
+            },
+        ),
+        201,
+    )
     client.put(f"/api/v1/audiences/{audience['id']}", json={"description": "changed"})
     listed = created(client.post("/api/v1/audiences", json={"name": "List", "type": "STATIC"}), 201)
     some = client.get(f"/api/v1/audiences/{audience['id']}/members", params={"first": 5}).json()["data"]

@@ -11,9 +11,18 @@ def test_status_follows_the_virtual_clock(client: Any, fanfare_mock: Any) -> Non
     fanfare_mock.clock.set("2025-01-01T00:00:00Z")
     draft = created(client.post("/api/v1/experiences", json={"name": "Someday"}), 201)
     assert draft["status"] == "draft"
-    sale = created(client.post("/api/v1/experiences", json={
-        "name": "Holiday Sale", "openAt": "2025-01-02T09:00:00Z", "closeAt": "2025-01-02T18:00:00Z",
-        "timeZone": "America/New_York"}), 201)
+    sale = created(
+        client.post(
+            "/api/v1/experiences",
+            json={
+                "name": "Holiday Sale",
+                "openAt": "2025-01-02T09:00:00Z",
+                "closeAt": "2025-01-02T18:00:00Z",
+                "timeZone": "America/New_York",
+            },
+        ),
+        201,
+    )
     path = f"/api/v1/experiences/{sale['id']}"
     assert sale["status"] == "scheduled" and sale["slug"] == "holiday-sale"
     fanfare_mock.clock.set("2025-01-02T12:00:00Z")
@@ -27,7 +36,9 @@ def test_status_follows_the_virtual_clock(client: Any, fanfare_mock: Any) -> Non
 
 
 def test_slugs_are_unique_and_duplicate_copies_with_a_default_name(client: Any) -> None:
-    first = created(client.post("/api/v1/experiences", json={"name": "Drop", "theme": {"primaryColor": "#4F46E5"}}), 201)
+    first = created(
+        client.post("/api/v1/experiences", json={"name": "Drop", "theme": {"primaryColor": "#4F46E5"}}), 201
+    )
     second = created(client.post("/api/v1/experiences", json={"name": "Drop"}), 201)
     assert first["slug"] == "drop" and second["slug"] != "drop"
     taken = client.post("/api/v1/experiences", json={"name": "Other", "slug": "drop"})
@@ -39,15 +50,30 @@ def test_slugs_are_unique_and_duplicate_copies_with_a_default_name(client: Any) 
 
 
 def test_reference_shape_sequences_and_metrics(client: Any) -> None:
-    experience = created(client.post("/api/experiences", json={
-        "name": "Launch", "timeZone": "UTC",
-        "sequence": {"name": "Main", "queues": [{"name": "Queue", "admitRate": 10,
-                                                  "openAt": "2025-02-01T00:00:00Z"}]}}), 200)
+    experience = created(
+        client.post(
+            "/api/experiences",
+            json={
+                "name": "Launch",
+                "timeZone": "UTC",
+                "sequence": {
+                    "name": "Main",
+                    "queues": [{"name": "Queue", "admitRate": 10, "openAt": "2025-02-01T00:00:00Z"}],
+                },
+            },
+        ),
+        200,
+    )
     assert experience["timeZone"] == "UTC" and experience["sequences"][0]["queues"][0]["admitRate"] == 10
     metrics = created(client.get(f"/api/experiences/{experience['id']}/metrics"), 200)
     assert list(metrics["sequences"]) == [experience["sequences"][0]["id"]]
     listed = created(client.get("/api/experiences"), 200)
     assert [e["id"] for e in listed["data"]] == [experience["id"]]
-    guide = created(client.get(f"/api/v1/experiences/{experience['id']}", params={"include": "sequences,metrics"}), 200)
+    guide = created(
+        client.get(f"/api/v1/experiences/{experience['id']}", params={"include": "sequences,metrics"}), 200
+    )
     assert guide["sequences"][0]["name"] == "Main" and "metrics" in guide
-    assert created(client.put(f"/api/experiences/{experience['id']}", json={"name": "Launch 2"}), 200)["name"] == "Launch 2"
+    assert (
+        created(client.put(f"/api/experiences/{experience['id']}", json={"name": "Launch 2"}), 200)["name"]
+        == "Launch 2"
+    )

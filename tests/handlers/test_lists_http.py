@@ -48,7 +48,9 @@ def test_a_csv_of_good_and_bad_rows_accounts_for_every_row(client: Any, fanfare_
     assert guide["imports"][0]["status"] == "SUCCESS"
 
 
-def test_an_import_progresses_after_reads_and_a_forced_failure_applies_nothing(client: Any, fanfare_mock: Any) -> None:
+def test_an_import_progresses_after_reads_and_a_forced_failure_applies_nothing(
+    client: Any, fanfare_mock: Any
+) -> None:
     audience = static_list(client)
     fanfare_mock.jobs.force("import", "fail", reason="Upstream storage unavailable")
     started = created(client.post(f"/api/audiences/{audience['id']}/import"), 200)
@@ -63,7 +65,12 @@ def test_a_second_upload_is_a_conflict_and_unknown_upload_404(client: Any) -> No
     started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
     assert upload(client, started["uploadUrl"], "email\na@example.com\n").status_code == 200
     assert upload(client, started["uploadUrl"], "email\nb@example.com\n").status_code == 409
-    assert client.put("/_mock/uploads/nope", content=b"email\n", headers={"content-type": "text/csv"}).status_code == 404
+    assert (
+        client.put(
+            "/_mock/uploads/nope", content=b"email\n", headers={"content-type": "text/csv"}
+        ).status_code
+        == 404
+    )
 
 
 def test_csv_without_an_identifier_column_fails_clearly(client: Any, fanfare_mock: Any) -> None:
@@ -78,10 +85,14 @@ def test_csv_without_an_identifier_column_fails_clearly(client: Any, fanfare_moc
 @pytest.mark.parametrize("mode", ["immediate", "afterReads", "afterSeconds"])
 def test_klaviyo_sync_reaches_success_under_each_policy(client: Any, fanfare_mock: Any, mode: str) -> None:
     fanfare_mock.jobs.progression("sync", mode, reads=3, seconds=120)
-    result = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP", "nope"]}), 200)
+    result = created(
+        client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP", "nope"]}), 200
+    )
     assert result["skipped"] == [{"listId": "nope", "reason": "List not found", "existingAudienceId": None}]
     source_id = result["imported"][0]["syncSourceId"]
-    audience = next(a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id)
+    audience = next(
+        a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id
+    )
     path = f"/api/v1/audiences/{audience['id']}"
     if mode == "afterSeconds":
         assert client.get(f"{path}/status").json()["syncStatus"] == "PENDING"
@@ -91,7 +102,9 @@ def test_klaviyo_sync_reaches_success_under_each_policy(client: Any, fanfare_moc
     count = client.get(f"{path}/count").json()
     assert count["source"] == "sync_source" and count["count"] > 0
     again = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP"]}), 200)
-    assert again["skipped"] == [{"listId": "YwxYPP", "reason": "Already synced", "existingAudienceId": audience["id"]}]
+    assert again["skipped"] == [
+        {"listId": "YwxYPP", "reason": "Already synced", "existingAudienceId": audience["id"]}
+    ]
 
 
 def test_resync_rules(client: Any, fanfare_mock: Any) -> None:
@@ -101,16 +114,25 @@ def test_resync_rules(client: Any, fanfare_mock: Any) -> None:
     bare = created(client.post("/api/audiences", json={"name": "Synced", "type": "SYNCED_LIST"}), 200)
     assert "no sync source" in client.post(f"/api/audiences/{bare['id']}/sync").text
     fanfare_mock.jobs.progression("sync", "afterReads", reads=5)
-    result = created(client.post("/api/audiences/import/mailchimp", json={"listIds": [_first_list(fanfare_mock)]}), 200)
-    audience_id = next(a["id"] for a in client.get("/api/v1/audiences").json()
-                       if a["primarySyncSourceId"] == result["imported"][0]["syncSourceId"])
+    result = created(
+        client.post("/api/audiences/import/mailchimp", json={"listIds": [_first_list(fanfare_mock)]}), 200
+    )
+    audience_id = next(
+        a["id"]
+        for a in client.get("/api/v1/audiences").json()
+        if a["primarySyncSourceId"] == result["imported"][0]["syncSourceId"]
+    )
     busy = client.post(f"/api/audiences/{audience_id}/sync")
     assert busy.status_code == 409 and busy.json() == {"error": "Sync already in progress"}
     fanfare_mock.jobs.force("sync", "fail", reason="Klaviyo said no")
     for _ in range(5):
         client.get(f"/api/audiences/{audience_id}/status")
     restarted = created(client.post(f"/api/audiences/{audience_id}/sync"), 200)
-    assert restarted == {"success": True, "syncSourceId": result["imported"][0]["syncSourceId"], "status": "PENDING"}
+    assert restarted == {
+        "success": True,
+        "syncSourceId": result["imported"][0]["syncSourceId"],
+        "status": "PENDING",
+    }
     statuses = [client.get(f"/api/audiences/{audience_id}/status").json()["syncStatus"] for _ in range(5)]
     assert statuses[-1] == "FAILED"
 

@@ -88,6 +88,7 @@ class Measurement:
     all_rps: list[float] = field(default_factory=list)  # every round's throughput, when --rounds > 1
     check: str = ""  # the pre-check line: status and first bytes
     error: str | None = None
+    rss_after: int = 0  # the server's resident memory once this workload (all rounds) was done
 
 
 @dataclass
@@ -379,6 +380,10 @@ def print_report(subjects: list[Subject], names: list[str], args: argparse.Names
         rss, hwm = s.rss
         print(f"   {s.label:<10} start to first 2xx {start:>9}{target}")
         print(f"   {'':<10} resident after the run {rss / 2**20:,.0f} MiB (peak {hwm / 2**20:,.0f} MiB)")
+        steps = [(n, s.measurements[n].rss_after) for n in RUN_ORDER if n in s.measurements]
+        if len(steps) > 1:
+            trail = ", ".join(f"{n} {b / 2**20:,.0f}" for n, b in steps if b)
+            print(f"   {'':<10} resident after each workload (MiB, in run order): {trail}")
 
 
 def machine() -> dict[str, Any]:
@@ -461,6 +466,7 @@ def write_json(
                     "client_cpu_s": round(m.client_cpu_s, 3),
                     "other_cpu_s": round(m.other_cpu_s, 3),
                     "rounds_rps": m.all_rps,
+                    "rss_after_bytes": m.rss_after,
                     "check": m.check,
                     "error": m.error,
                 }
@@ -607,7 +613,9 @@ def main(argv: list[str] | None = None) -> int:
                     rounds[s.key].append(m)
                     failed = failed or m.error is not None
             for s in subjects:
-                s.measurements[name] = median_round(rounds[s.key])
+                s.measurements[name] = chosen = median_round(rounds[s.key])
+                chosen.rss_after = s.server.memory()[0]
+                say(f"{s.label}: resident after {name}: {chosen.rss_after / 2**20:,.0f} MiB")
         for s in subjects:
             s.rss = s.server.memory()
 

@@ -163,7 +163,7 @@ def compile_operation(
         source.operation,
         envelope,
         auth,
-        parameters if parameters.validator is not None else None,
+        parameters if parameters.needed else None,
         body,
         responses,
         chain,

@@ -108,6 +108,16 @@ class ParameterSet:
         self.header = header
         self.validator = validator
 
+    @property
+    def needed(self) -> bool:
+        """False when the path values, as strings, are all there is (the shell then skips parsing)."""
+        return bool(
+            self.validator is not None
+            or self.query
+            or self.header
+            or any(spec.types and "string" not in spec.types for spec in self.path)
+        )
+
     def parse(
         self, path_values: Mapping[str, str], query_string: bytes, headers: Mapping[bytes, bytes]
     ) -> Parsed:
@@ -189,12 +199,14 @@ def compile_parameters(
             raise ValueError(f"{where}: parameter {name!r} is in {location!r}, which is not supported")
         spec, schema_pointer = _spec(document, pointer, parameter, location, where)
         groups[location].append(spec)
+        if location == "path" and _any_string(document, parameter):
+            continue  # a path segment is always a non-empty string: nothing to check
         properties[location][name] = compiler.ref(document_index, schema_pointer) if schema_pointer else {}
         if spec.required:
             required[location].append(name)
 
     validator = None
-    if declared:
+    if any(properties.values()):
         schema = {
             "type": "object",
             "properties": {
@@ -208,6 +220,21 @@ def compile_parameters(
         }
         validator = compiler.composite(schema, "query", split_location=True)
     return ParameterSet(tuple(groups["path"]), tuple(groups["query"]), tuple(groups["header"]), validator)
+
+
+_ANNOTATIONS = frozenset({"type", "description", "title", "example", "examples", "deprecated", "$comment"})
+
+
+def _any_string(document: dict[str, Any], parameter: dict[str, Any]) -> bool:
+    """`schema: {type: string}` with annotations only (RECONCILIATION D3's plain ids)."""
+    if "schema" not in parameter:
+        return False
+    _, schema = resolve(document, "", parameter["schema"])
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == "string"
+        and all(key in _ANNOTATIONS or key.startswith("x-") for key in schema)
+    )
 
 
 def _spec(

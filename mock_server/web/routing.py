@@ -47,11 +47,16 @@ def split_path(raw_path: bytes) -> list[str] | None:
 
 
 class Router(Generic[T]):
-    __slots__ = ("_root", "_static", "entries")
+    __slots__ = ("_recent", "_root", "_static", "entries")
+
+    #: Matches of recently seen raw paths are kept (a client reads the same ids again and again); the
+    #: memo is dropped whole when it grows past this many entries.
+    RECENT = 4096
 
     def __init__(self) -> None:
         self._root: _Node[T] = _Node()
         self._static: dict[str, PathEntry[T]] = {}
+        self._recent: dict[bytes, tuple[PathEntry[T], dict[str, str]]] = {}
         self.entries: dict[str, PathEntry[T]] = {}
 
     def add(self, template: str) -> PathEntry[T]:
@@ -82,6 +87,7 @@ class Router(Generic[T]):
         entry: PathEntry[T] = PathEntry(template, tuple(names))
         node.entry = entry
         self.entries[template] = entry
+        self._recent.clear()
         if not names:
             self._static[template] = entry
         return entry
@@ -89,7 +95,11 @@ class Router(Generic[T]):
     def match(self, raw_path: bytes) -> tuple[PathEntry[T], dict[str, str]] | None:
         """The most literal template matching the path, whatever the method: a literal path that lacks
         the method is a 405 (schemathesis probes every undeclared method on literal paths and expects
-        405), never a fall-through to a parameter route that has it."""
+        405), never a fall-through to a parameter route that has it. The returned values are shared
+        with later matches of the same path: copy before changing them."""
+        recent = self._recent.get(raw_path)
+        if recent is not None:
+            return recent
         if b"%" not in raw_path:
             static = self._static.get(raw_path.decode("utf-8", "replace"))
             if static is not None:
@@ -101,7 +111,11 @@ class Router(Generic[T]):
         entry = _walk(self._root, segments, 0, values)
         if entry is None:
             return None
-        return entry, dict(zip(entry.param_names, values, strict=True))
+        found = entry, dict(zip(entry.param_names, values, strict=True))
+        if len(self._recent) >= self.RECENT:
+            self._recent.clear()
+        self._recent[raw_path] = found
+        return found
 
 
 def _walk(node: _Node[T], segments: list[str], index: int, values: list[str]) -> PathEntry[T] | None:

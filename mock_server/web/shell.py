@@ -293,7 +293,7 @@ class Shell:
         reply.encoded = payload
         if self.strict_responses:
             try:
-                compiled.responses.check(reply.status, reply.media_type, payload)
+                compiled.responses.check(reply.status, reply.media_type, payload, reply.body)
             except ResponseContractError as error:
                 return self._server_error(exchange, compiled.envelope, error)
         return reply

@@ -219,50 +219,51 @@ def serve(subject: str, port: int) -> None:
     )
 
 
-def over_http(duration: float, threads: int, connections: int) -> dict[str, dict[str, dict[str, float]]]:
+def over_http(
+    duration: float, threads: int, connections: int, rounds: int = 1
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Each subject in turn, `rounds` times (subjects alternate, so background load hits them alike);
+    the best round per subject and workload is kept: interference only ever slows a server down."""
     import wrk
     from servers import Server, free_port
 
     table = workloads(payloads())
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in SUBJECTS}
     with tempfile.TemporaryDirectory() as scratch:
-        for name in SUBJECTS:
-            port = free_port()
-            server = Server(
-                name,
-                [sys.executable, __file__, "--serve", name, "--port", str(port)],
-                port,
-                Path(scratch) / f"{name}.log",
-            )
-            server.start()
-            try:
-                audience_path = table["get-audience"][1]
-                server.wait_ready(audience_path, AUTH, timeout=30)
-                results[name] = {}
-                for workload, (method, target, body) in table.items():
-                    headers = dict(AUTH)
-                    if body is not None:
-                        headers["Content-Type"] = "application/json"
-                    script = wrk.write_script(
-                        Path(scratch) / f"{name}-{workload}.lua",
-                        method,
-                        headers,
-                        body.decode() if body is not None else None,
-                    )
-                    url = f"http://127.0.0.1:{port}{target}"
-                    wrk.run(url, script, 2, threads, connections)  # warm-up
-                    result = wrk.run(url, script, duration, threads, connections)
-                    if result.non_2xx or result.socket_errors:
-                        raise RuntimeError(
-                            f"{name} {workload}: {result.non_2xx} non-2xx, {result.socket_errors} errors"
+        for _ in range(rounds):
+            for name in SUBJECTS:
+                port = free_port()
+                argv = [sys.executable, __file__, "--serve", name, "--port", str(port)]
+                server = Server(name, argv, port, Path(scratch) / f"{name}.log")
+                server.start()
+                try:
+                    server.wait_ready(table["get-audience"][1], AUTH, timeout=30)
+                    for workload, (method, target, body) in table.items():
+                        headers = dict(AUTH)
+                        if body is not None:
+                            headers["Content-Type"] = "application/json"
+                        script = wrk.write_script(
+                            Path(scratch) / f"{name}-{workload}.lua",
+                            method,
+                            headers,
+                            body.decode() if body is not None else None,
                         )
-                    results[name][workload] = {
-                        "rps": round(result.rps),
-                        "p50_ms": result.p50_ms,
-                        "p99_ms": result.p99_ms,
-                    }
-            finally:
-                server.stop()
+                        url = f"http://127.0.0.1:{port}{target}"
+                        wrk.run(url, script, 2, threads, connections)  # warm-up
+                        result = wrk.run(url, script, duration, threads, connections)
+                        if result.non_2xx or result.socket_errors:
+                            raise RuntimeError(
+                                f"{name} {workload}: {result.non_2xx} non-2xx, {result.socket_errors} errors"
+                            )
+                        best = results[name].get(workload)
+                        if best is None or result.rps > best["rps"]:
+                            results[name][workload] = {
+                                "rps": round(result.rps),
+                                "p50_ms": result.p50_ms,
+                                "p99_ms": result.p99_ms,
+                            }
+                finally:
+                    server.stop()
     return results
 
 
@@ -301,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds over all subjects; the best is kept")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args(argv)
     if args.serve:
@@ -313,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in report["inprocess_us"].items():
         print(f"  {name:10} " + "  ".join(f"{workload} {value:6.1f}" for workload, value in row.items()))
     if not args.inprocess:
-        report["uvicorn_wrk"] = over_http(args.duration, args.threads, args.connections)
+        report["uvicorn_wrk"] = over_http(args.duration, args.threads, args.connections, args.rounds)
         print(
             f"uvicorn (httptools, uvloop) + wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s:"
         )

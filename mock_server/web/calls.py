@@ -5,8 +5,9 @@
   (Prism-style `Prefer: code=...`, for instance). Its replies are checked in strict mode like a handler's.
 * `Around`: `async (Exchange, next) -> Reply`, wraps everything after routing: auth, validation, the
   handler, error mapping and the response check (a request journal, fault and latency rules). It also
-  sees unrouted requests (404, 405) with `exchange.operation is None`. Its own replies are not checked
-  against the spec (an injected fault is off-contract on purpose).
+  sees unrouted requests (404, 405) with `exchange.operation is None`; OPTIONS and CORS preflights are
+  answered before the hooks. Its own replies are not checked against the spec (an injected fault is
+  off-contract on purpose).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ class ClientDisconnected(Exception):
 @dataclass(slots=True)
 class Reply:
     """A handler's answer. `body` is JSON-serialized (orjson) for JSON media types; for others it is
-    sent as is (`bytes`, or `str` encoded as UTF-8). `headers` are added to the response."""
+    sent as is (`bytes`, or `str` encoded as UTF-8). `headers` are added to the response (except the
+    framing ones: Content-Type comes from `media_type`, Content-Length from the body). A 204 or 304 is
+    sent without a body."""
 
     status: int
     body: Any = None

@@ -42,6 +42,7 @@ Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 _JSON = b"application/json"
+_FRAMING = frozenset({"content-type", "content-length", "transfer-encoding"})
 _EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 
@@ -134,7 +135,7 @@ class Shell:
             reply = await self._entry(exchange)
         except ClientDisconnected:
             return
-        await self._send(send, reply, request_id, extra, head, exchange)
+        await self._send(send, reply, request_id, extra, head)
 
     async def _options(
         self,
@@ -147,11 +148,7 @@ class Shell:
         """Plain OPTIONS: 204 with `Allow`. A CORS preflight also gets the CORS headers, or a 403
         naming the refused origin."""
         allow = entry.allow.encode()
-        response_headers = [
-            (b"allow", allow),
-            (b"x-request-id", request_id.encode()),
-            (b"content-length", b"0"),
-        ]
+        response_headers = [(b"allow", allow), (b"x-request-id", request_id.encode())]
         status = 204
         body = b""
         if origin is not None and b"access-control-request-method" in headers and self._cors.enabled:
@@ -176,20 +173,25 @@ class Shell:
         request_id: str,
         extra: list[tuple[bytes, bytes]],
         head: bool,
-        exchange: Exchange,
     ) -> None:
         payload = reply.encoded if reply.encoded is not None else _encode(reply)
-        headers = [
-            (b"content-type", _content_type(reply)),
-            (b"content-length", str(len(payload)).encode()),
-            (b"x-request-id", request_id.encode()),
-        ]
+        if reply.status in (204, 304):
+            headers = [(b"x-request-id", request_id.encode())]  # no body, so no Content-Type/Length
+            payload = b""
+        else:
+            headers = [
+                (b"content-type", _content_type(reply)),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ]
         if extra:
             headers.extend(extra)
         if reply.headers:
+            # The shell owns framing: a handler names its media type through `Reply.media_type`.
             headers.extend(
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in reply.headers.items()
+                if name.lower() not in _FRAMING
             )
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send(

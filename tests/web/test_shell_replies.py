@@ -377,3 +377,26 @@ def test_state_reaches_handlers(make_app: AppFactory) -> None:
     with TestClient(make_app({"getOpen": handler}, state=world)) as client:
         client.get("/api/open")
     assert seen == [world]
+
+
+def test_handler_headers_are_sent_but_framing_is_the_shells(make_app: AppFactory) -> None:
+    async def located(call: Call) -> Reply:
+        return Reply(
+            201,
+            {"id": "t9", "name": "x"},
+            headers={"Location": "/api/v1/things/t9", "Content-Length": "1", "Content-Type": "text/plain"},
+        )
+
+    with TestClient(make_app({"postV1Things": located})) as client:
+        response = client.post("/api/v1/things", json={"name": "x"}, headers=AUTH)
+    assert response.headers["location"] == "/api/v1/things/t9"
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-length"] == str(len(response.content))
+
+
+def test_204_has_no_body_and_no_framing_headers(client: TestClient) -> None:
+    response = client.delete("/api/v1/things/t1", headers=AUTH)
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "content-type" not in response.headers
+    assert response.headers["x-request-id"]

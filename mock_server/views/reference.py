@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
+from mock_server.domain.audiences import (
+    Audience,
+    AudienceInput,
+    AudiencePatch,
+    AudienceStatus,
+    AudienceType,
+    GroupType,
+)
 from mock_server.domain.consumer_record import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.membership import AudienceCount
@@ -59,7 +66,7 @@ class ReferenceDialect:
             metadata=body.get("metadata"),
             rules=self.rule_inputs(body.get("rules") or ()),
             group_id=body.get("groupId"),
-            group_type=None if body.get("groupType") is None else body["groupType"],
+            group_type=None if body.get("groupType") is None else GroupType(body["groupType"]),
             group_name=body.get("groupName"),
             refresh_interval_seconds=None if refresh is None else refresh,
             last_refreshed_at=parse_ts(body.get("lastRefreshedAt")),
@@ -73,7 +80,7 @@ class ReferenceDialect:
             metadata=given(body, "metadata"),
             type=given(body, "type", self.audience_type),
             group_id=given(body, "groupId"),
-            group_type=given(body, "groupType"),
+            group_type=given(body, "groupType", GroupType),
             group_name=given(body, "groupName"),
             refresh_interval_seconds=given(body, "refreshIntervalSeconds"),
             last_refreshed_at=given(body, "lastRefreshedAt", parse_ts),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from mock_server.domain.audiences import UNSET
@@ -15,10 +15,17 @@ def ts(instant: datetime | None) -> str | None:
 
 
 def parse_ts(text: str | None) -> datetime | None:
-    """An ISO-8601 instant from a validated request (any offset; `Z` accepted)."""
+    """An ISO-8601 instant from a request (any offset; `Z` accepted; no offset means UTC).
+
+    The reference types `lastRefreshedAt` as a plain string, so any string is schema-valid there; one that
+    is not an instant is kept as "no instant" (null) rather than refused (RECONCILIATION: timestamps)."""
     if text is None:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def includes(query: Mapping[str, Any], default: str = "") -> frozenset[str]:

@@ -313,3 +313,29 @@ def test_unknown_method_is_405_with_allow_and_every_response_has_a_request_id(cl
     assert response.status_code == 405
     assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     assert response.headers["x-request-id"]
+
+
+def test_reference_group_fields_and_free_form_timestamps_round_trip(client: Any) -> None:
+    # Found by schemathesis: groupType was stored as a string (500 on render), and the reference's
+    # plain-string lastRefreshedAt ("") failed to parse (500). Both are schema-valid requests.
+    body = {
+        "name": "Seg",
+        "type": "DYNAMIC",
+        "groupType": "RFM",
+        "groupName": "R",
+        "lastRefreshedAt": "",
+        "rules": [],
+    }
+    audience = created(client.post("/api/audiences", json=body), 200)
+    assert audience["groupType"] == "RFM" and audience["lastRefreshedAt"] is None
+    patched = created(
+        client.put(
+            f"/api/audiences/{audience['id']}",
+            json={"groupType": "SEGMENTED_VALUE", "lastRefreshedAt": "not a time"},
+        ),
+        200,
+    )
+    assert patched["groupType"] == "SEGMENTED_VALUE"
+    assert created(client.get("/api/v1/audiences", params={"include": "rules"}), 200)[0]["groupType"] == (
+        "SEGMENTED_VALUE"
+    )

@@ -214,6 +214,7 @@ def _run(args: argparse.Namespace) -> int:
             spec=args.spec,
             scenarios=not args.no_scenarios,
             only_scenarios=tuple(args.scenario) if args.scenario else None,
+            operations=tuple(args.operation) if args.operation else None,
             max_failures=args.max_failures,
             walk_cap=args.walk_cap,
         )

@@ -68,11 +68,16 @@ def build_config(options: RunOptions) -> dict[str, Any]:
     return config
 
 
-def load_schema(options: RunOptions, spec: dict[str, Any]) -> Any:
+def load_schema(options: RunOptions, spec: dict[str, Any], only: tuple[str, str] | None = None) -> Any:
+    """The spec as a schemathesis schema, restricted to the families (and to one operation when `only`)."""
     config = SchemathesisConfig.from_dict(build_config(options))
     schema = schemathesis.openapi.from_dict(spec, config=config)
     regex = "|".join(f"(?:{family.path_regex})" for family in options.families)
     schema = schema.include(path_regex=regex)
+    if only is not None:
+        schema = schema.include(method=only[0], path=only[1])
+    if options.operations is not None:
+        schema = schema.include(name=list(options.operations))
     if options.read_only:
         schema = schema.include(method="GET")
     if options.app is not None:
@@ -210,12 +215,18 @@ def _chain(recorder: Any, case_id: str) -> Iterable[Any]:
 
 
 def run_schemathesis(
-    options: RunOptions, spec: dict[str, Any], guard: RunGuard, result: RunResult, progress: Progress
+    options: RunOptions,
+    spec: dict[str, Any],
+    guard: RunGuard,
+    result: RunResult,
+    progress: Progress,
+    *,
+    only: tuple[str, str] | None = None,
 ) -> None:
     """Run every enabled phase with every check; append outcomes and timings to `result`."""
     collector = _Collector(options, progress)
     started = time.monotonic()
-    schema = load_schema(options, spec)
+    schema = load_schema(options, spec, only)
     stream = from_schema(schema).execute()
     guard.on_exhausted = stream.stop
     sent_at_start = guard.sent

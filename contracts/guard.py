@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 
 from contracts.families import family_of_path
 from contracts.ledger import Ledger
@@ -60,6 +61,10 @@ class RunGuard:
         #: Called once when the budget runs out (the runner stops schemathesis there).
         self.on_exhausted: Callable[[], None] | None = None
         self._exhausted_reported = False
+        #: Cursors the target handed out: the only ones a positive (schema-valid) case may send.
+        self.cursors: set[str] = set()
+        #: Operation label -> documented business-rule 400 texts (see spec_facts).
+        self.business_rejections: dict[str, frozenset[str]] = {}
 
     @property
     def sent(self) -> int:
@@ -121,6 +126,18 @@ class RunGuard:
                     self.rewritten_ids += 1
         return safe
 
+    def remember_cursors(self, body: Any) -> None:
+        page_info = body.get("pageInfo") if isinstance(body, dict) else None
+        if isinstance(page_info, dict):
+            for key in ("startCursor", "endCursor"):
+                if isinstance(page_info.get(key), str):
+                    with self._lock:
+                        self.cursors.add(page_info[key])
+
+    def known_cursor(self, value: Any) -> bool:
+        with self._lock:
+            return isinstance(value, str) and value in self.cursors
+
     def prefixed(self, body: Any) -> Any:
         """A create body with the run prefix on its name (only non-empty string names are touched)."""
         if isinstance(body, dict):
@@ -154,6 +171,10 @@ def activate(guard: RunGuard) -> Iterator[RunGuard]:
             _ACTIVE = None
 
 
+def _positive_at(case: Any, location: ParameterLocation) -> bool:
+    return case.meta is None or not case.meta.is_negative_at(location)
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     guard = _ACTIVE
@@ -163,9 +184,47 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         safe = guard.own_path_parameters(case.method, case.path_parameters)
         if safe != case.path_parameters:
             case.path_parameters = safe
+    # Cursors are opaque tokens the server issues: a made-up one is not valid data, whatever its shape.
+    if case.query and "after" in case.query and _positive_at(case, ParameterLocation.QUERY):
+        if not guard.known_cursor(case.query["after"]):
+            del case.query["after"]
     if case.method.upper() in {"POST", "PUT", "PATCH"}:
         guard.prefixed(case.body)
+        if _positive_at(case, ParameterLocation.BODY):
+            _align_rule_owner(case)
     guard.admit(case.method, case.formatted_path)
+
+
+def _align_rule_owner(case: Any) -> None:
+    """The reference rule bodies repeat the path's audienceId (facts 5.5); a valid case agrees with its path."""
+    owner = (case.path_parameters or {}).get("audienceId")
+    if owner is None or "/rules" not in case.path or not case.path.startswith("/api/audiences/"):
+        return
+    body = case.body
+    if isinstance(body, dict):
+        if "audienceId" in body:
+            body["audienceId"] = owner
+        for rule in body.get("rules") or []:
+            if isinstance(rule, dict) and "audienceId" in rule:
+                rule["audienceId"] = owner
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """Keep every failure, except a schema-valid request refused with a business rule the spec documents."""
+    guard = _ACTIVE
+    if guard is None or "positive_data_acceptance" not in getattr(failure, "checks", ()):
+        return True
+    documented = guard.business_rejections.get(case.operation.label)
+    if not documented or response.status_code != 400:
+        return True
+    try:
+        body = response.json()
+    except Exception:
+        return True
+    if not isinstance(body, dict):
+        return True
+    return body.get("error") not in documented and body.get("message") not in documented
 
 
 @schemathesis.hook
@@ -173,10 +232,11 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     guard = _ACTIVE
     if guard is None:
         return
-    body: Any = None
-    if case.method.upper() in {"POST", "PUT", "PATCH"} and 200 <= response.status_code < 300:
-        try:
-            body = response.json()
-        except Exception:  # a non-JSON success is some other check's business
-            return
+    if not 200 <= response.status_code < 300:
+        return
+    try:
+        body = response.json()
+    except Exception:  # a non-JSON success is some other check's business
+        return
+    guard.remember_cursors(body)
     guard.ledger.record_response(case.method, case.formatted_path, response.status_code, body)

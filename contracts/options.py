@@ -58,6 +58,8 @@ class RunOptions:
     scenarios: bool = True
     #: Names of scenarios to run (None: all); lets tests and users focus.
     only_scenarios: tuple[str, ...] | None = None
+    #: Operations schemathesis tests, as labels like "GET /api/v1/audiences" (None: all of the families).
+    operations: tuple[str, ...] | None = None
     #: Stop schemathesis after this many distinct failures (None: run everything).
     max_failures: int | None = None
     #: Largest member set a scenario walks completely (a staging org may hold millions of consumers).
@@ -67,6 +69,12 @@ class RunOptions:
     request_timeout: float = 30.0
 
     def __post_init__(self) -> None:
+        for name in ("junit_xml", "report"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+        if isinstance(self.spec, str):
+            object.__setattr__(self, "spec", Path(self.spec))
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"--base-url must start with http:// or https://, got {self.base_url!r}")
         if not self.token:

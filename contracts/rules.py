@@ -120,16 +120,16 @@ def experience_status_problem(
 ) -> str | None:
     """Whether a guide experience's `status` agrees with its `openAt`/`closeAt` at `now`.
 
-    draft: no openAt; scheduled: openAt in the future; active: open and not closed; completed:
-    closeAt passed. Instants within `margin` of now are not judged (clocks differ a little).
+    draft: no openAt (whatever closeAt says); scheduled: openAt in the future; active: open and not
+    closed; completed: closeAt passed. Instants within `margin` of now are not judged (clocks differ a little).
     """
     status = body.get("status")
     if not isinstance(status, str):
         return None
     open_at, close_at = parse_time(body.get("openAt")), parse_time(body.get("closeAt"))
-    if body.get("openAt") is None and body.get("closeAt") is None:
-        expected = "draft"
-    elif open_at is None and body.get("openAt") is not None:
+    if body.get("openAt") is None:
+        expected = "draft"  # whatever closeAt says: the spec's "draft without openAt"
+    elif open_at is None:
         return None  # not an instant: the schema checks report that
     elif close_at is not None and close_at < now - margin:
         expected = "completed"

@@ -23,6 +23,7 @@ from contracts.guard import BudgetExhausted, ReadOnlyViolation, RunGuard, activa
 from contracts.ledger import Ledger
 from contracts.options import RunOptions
 from contracts.results import Outcome, Problem, RunResult, Status
+from contracts.spec_facts import business_rejections
 from contracts.scenarios.base import Scenario, ScenarioContext, ScenarioFailure, ScenarioSkip
 
 __all__ = ["load_spec", "planned_scenarios", "run_scenarios", "run_suite"]
@@ -190,6 +191,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     )
     try:
         spec = load_spec(options)
+        guard.business_rejections = business_rejections(spec)
         with activate(guard):
             if options.phases:
                 run_schemathesis(options, spec, guard, result, say)

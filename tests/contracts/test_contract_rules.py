@@ -77,6 +77,8 @@ def test_duplicates_lists_each_repeated_value_once():
     [
         (None, None, "draft", True),
         (None, None, "active", False),
+        (None, timedelta(days=-1), "draft", True),
+        (None, timedelta(days=-1), "completed", False),
         (timedelta(days=-1), None, "active", True),
         (timedelta(days=-1), None, "scheduled", False),
         (timedelta(days=3), None, "scheduled", True),

@@ -19,7 +19,11 @@ from .references import escape, resolve
 from .rejections import Rejection
 from .validators import CompiledSchema, SchemaCompiler
 
-__all__ = ["BodyLimits", "BodySpec", "MediaEntry", "compile_body", "media_type_of"]
+__all__ = ["MISSING_BODY", "BodyLimits", "BodySpec", "MediaEntry", "compile_body", "media_type_of"]
+
+MISSING_BODY = Problem(
+    "body", (), "schema", "object", "a request body", "undefined", "A request body is required"
+)
 
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 

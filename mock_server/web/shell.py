@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from .bodies import BodyLimits, media_type_of, parse_json, read_body
+from .bodies import MISSING_BODY, BodyLimits, media_type_of, parse_json, read_body
 from .calls import Around, Call, CallAround, ClientDisconnected, Exchange, Handler, Reply
 from .cors import LOCAL_ORIGINS, CorsPolicy
 from .envelopes import Envelope
@@ -26,8 +26,8 @@ from .error_table import DEFAULT_ERROR_TABLE, ErrorRule, ErrorTable
 from .families import DEFAULT_FAMILIES, Families, Family
 from .middleware import ASGIApp, Middleware, apply_middleware, compose_arounds, compose_call_arounds
 from .operations import CompiledOperation, Operation, StartupError, collect_operations, compile_operation
-from .problems import Problem
 from .rejections import Rejection
+from .replies import encode, framed, rendered
 from .request_ids import RequestIds
 from .responses import ResponseContractError
 from .routing import PathEntry, Router
@@ -42,7 +42,6 @@ Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 _JSON = b"application/json"
-_FRAMING = frozenset({"content-type", "content-length", "transfer-encoding"})
 _EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 
@@ -174,25 +173,8 @@ class Shell:
         extra: list[tuple[bytes, bytes]],
         head: bool,
     ) -> None:
-        payload = reply.encoded if reply.encoded is not None else _encode(reply)
-        if reply.status in (204, 304):
-            headers = [(b"x-request-id", request_id.encode())]  # no body, so no Content-Type/Length
-            payload = b""
-        else:
-            headers = [
-                (b"content-type", _content_type(reply)),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-request-id", request_id.encode()),
-            ]
-        if extra:
-            headers.extend(extra)
-        if reply.headers:
-            # The shell owns framing: a handler names its media type through `Reply.media_type`.
-            headers.extend(
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in reply.headers.items()
-                if name.lower() not in _FRAMING
-            )
+        payload = reply.encoded if reply.encoded is not None else encode(reply)
+        headers, payload = framed(reply, payload, request_id, extra)
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if head else payload} if payload else _EMPTY_BODY
@@ -212,7 +194,7 @@ class Shell:
             exchange.outcome = "ok"
         except Rejection as rejection:
             exchange.outcome = rejection.outcome
-            reply = _rejected(rejection, envelope)
+            reply = rendered(rejection, envelope)
         except ClientDisconnected:
             raise
         except Exception as error:
@@ -275,7 +257,7 @@ class Shell:
                             rejection.roots = {"body": body}
                             raise rejection
                 elif spec.required:
-                    raise Rejection.invalid([_MISSING_BODY])
+                    raise Rejection.invalid([MISSING_BODY])
         return Call(
             compiled.operation,
             path_params,
@@ -291,7 +273,7 @@ class Shell:
         )
 
     def _finish(self, compiled: CompiledOperation, reply: Reply, exchange: Exchange) -> Reply:
-        payload = _encode(reply)
+        payload = encode(reply)
         reply.encoded = payload
         if self.strict_responses:
             try:
@@ -319,39 +301,6 @@ class Shell:
         return Reply(
             405, envelope.error(f"Method {exchange.method} not allowed"), headers={"Allow": entry.allow}
         )
-
-
-_MISSING_BODY = Problem(
-    "body", (), "schema", "object", "a request body", "undefined", "A request body is required"
-)
-
-
-def _rejected(rejection: Rejection, envelope: Envelope) -> Reply:
-    if rejection.problems:
-        body = envelope.validation(rejection.problems, rejection.roots)
-    else:
-        body = envelope.error(rejection.message)
-    return Reply(rejection.status, body, headers=rejection.headers)
-
-
-def _encode(reply: Reply) -> bytes:
-    body = reply.body
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str) and not reply.media_type.endswith("json"):
-        return body.encode("utf-8")
-    return orjson.dumps(body)
-
-
-def _content_type(reply: Reply) -> bytes:
-    media_type = reply.media_type
-    if media_type == "application/json":
-        return _JSON
-    if media_type.startswith("text/") and "charset" not in media_type:
-        return f"{media_type}; charset=utf-8".encode("latin-1")
-    return media_type.encode("latin-1")
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -42,7 +42,8 @@ async def get(call: Call, d: Dialect) -> Reply:
 
 async def update(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    audience = org.update_audience(call.path_params["audienceId"], d.patch(call.body))
+    patch = d.patch(call.body or {})  # the reference's PUT body is optional
+    audience = org.update_audience(call.path_params["audienceId"], patch)
     return Reply(200, d.audience(audience, rel, "update", call.query))
 
 

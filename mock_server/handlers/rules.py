@@ -12,7 +12,7 @@ from mock_server.web.calls import Call, Reply
 
 def _check_body_audience(call: Call) -> None:
     """The reference repeats `audienceId` in the body; one that names another audience is refused."""
-    named = call.body.get("audienceId")
+    named = (call.body or {}).get("audienceId")
     if named is not None and named != call.path_params["audienceId"]:
         raise Invalid(
             "audienceId in the body does not match the path",
@@ -58,7 +58,7 @@ async def get_one(call: Call, d: Dialect) -> Reply:
 
 async def update_one(call: Call, d: Dialect) -> Reply:
     _check_body_audience(call)
-    body = call.body
+    body = call.body or {}  # optional: an empty update changes nothing
     values = given(body, "values", tuple)
     position = given(body, "position", int)
     patch = RulePatch(

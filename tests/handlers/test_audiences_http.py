@@ -340,3 +340,30 @@ def test_reference_group_fields_and_free_form_timestamps_round_trip(client: Any)
     assert created(client.get("/api/v1/audiences", params={"include": "rules"}), 200)[0]["groupType"] == (
         "SEGMENTED_VALUE"
     )
+
+
+def test_reference_puts_without_a_body_change_nothing(client: Any) -> None:
+    # Found by schemathesis: the reference's PUT bodies are optional; a PUT without one was a 500.
+    audience = created(
+        client.post(
+            "/api/audiences",
+            json={
+                "name": "Same",
+                "type": "DYNAMIC",
+                "rules": [{"field": "totalOrders", "operator": "GREATER_THAN", "values": [1]}],
+            },
+        ),
+        200,
+    )
+    assert created(client.put(f"/api/audiences/{audience['id']}"), 200)["name"] == "Same"
+    rule = audience["rules"][0]
+    assert created(client.put(f"/api/audiences/{audience['id']}/rules/{rule['id']}"), 200)["values"] == [1]
+    assert (
+        created(
+            client.put(
+                f"/api/experiences/{created(client.post('/api/experiences', json={'name': 'E'}), 200)['id']}"
+            ),
+            200,
+        )["name"]
+        == "E"
+    )

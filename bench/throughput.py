@@ -368,7 +368,8 @@ def print_report(subjects: list[Subject], names: list[str], args: argparse.Names
     if noisy:
         print()
         print("   WARNING: other processes kept the CPU busy during some runs (column 'other', in % of one")
-        print("   core): those figures are low and noisy. Rerun on a quiet machine, or with --rounds 3.")
+        print("   core): those figures are low and noisy. On a quiet machine they are not; otherwise")
+        print("   --rounds 3, --quiet-wait 20 and (as root) --nice -10 help.")
     print()
     print("== start and memory")
     for s in subjects:

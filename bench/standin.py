@@ -26,13 +26,14 @@ def _json(body: object, status: int = 200) -> Response:
 
 def build_app(consumers: int, seed: int) -> Starlette:
     rng = random.Random(seed)
-    people = [
+    orders = [rng.randint(0, 20) for _ in range(consumers)]
+    people: list[dict[str, object]] = [
         {
             "id": f"cons_{i:08d}",
             "email": f"person{i}@example.com",
             "firstName": "Ada",
             "lastName": "Lovelace",
-            "totalOrders": rng.randint(0, 20),
+            "totalOrders": orders[i],
         }
         for i in range(consumers)
     ]
@@ -78,7 +79,7 @@ def build_app(consumers: int, seed: int) -> Starlette:
         page = members.get(audience_id)
         if page is None:
             threshold = thresholds[audience_id]
-            page = members[audience_id] = [p for p in people if p["totalOrders"] >= threshold]
+            page = members[audience_id] = [p for p, n in zip(people, orders, strict=True) if n >= threshold]
         first = int(request.query_params.get("first", "20"))
         data = page[:first]
         end = data[-1]["id"] if data else None

@@ -67,6 +67,11 @@ def _utc(instant: datetime) -> datetime:
 def isoformat(instant: datetime) -> str:
     """ISO-8601 in UTC with a `Z`, milliseconds kept only when present (the docs' format)."""
     instant = instant.astimezone(UTC)
+    # f-strings, not strftime: strftime's %Y does not zero-pad years before 1000 on every platform.
+    text = (
+        f"{instant.year:04d}-{instant.month:02d}-{instant.day:02d}"
+        f"T{instant.hour:02d}:{instant.minute:02d}:{instant.second:02d}"
+    )
     if instant.microsecond:
-        return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{text}.{instant.microsecond // 1000:03d}Z"
+    return f"{text}Z"

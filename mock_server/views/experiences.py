@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -61,7 +62,7 @@ class GuideExperiences:
             "closeAt": ts(experience.close_at),
             "timeZone": experience.time_zone,
             "i18n": None if experience.i18n is None else dict(experience.i18n),
-            "theme": None if experience.theme is None else dict(experience.theme),
+            "theme": _theme(experience.theme, _GUIDE_THEME_TEXT, {}),
             "status": experience.status_at(now).value,
             "createdAt": ts(experience.created_at),
             "updatedAt": ts(experience.updated_at),
@@ -119,7 +120,7 @@ class ReferenceExperiences:
             "timeZone": experience.time_zone or DEFAULT_TIME_ZONE,
             "openAt": ts(experience.open_at),
             "closeAt": ts(experience.close_at),
-            "theme": None if experience.theme is None else dict(experience.theme),
+            "theme": _theme(experience.theme, _REFERENCE_THEME_TEXT, {"variant": _VARIANTS}),
             "i18n": _i18n(experience.i18n),
             "accessCode": experience.access_code,
             "products": [
@@ -196,6 +197,52 @@ class ReferenceExperiences:
         if distribution.kind is DistributionKind.AUCTION:
             out["settleAt"] = ts(distribution.decided_at)
         return out
+
+
+_URL_KEYS = frozenset({"logoUrl", "headerImageUrl"})
+_GUIDE_THEME_TEXT = frozenset(
+    {"primaryColor", "secondaryColor", "backgroundColor", "textColor", "fontFamily"}
+)
+_REFERENCE_THEME_TEXT = frozenset(
+    {
+        "background",
+        "danger",
+        "fontFamily",
+        "fontHeading",
+        "muted",
+        "primary",
+        "secondary",
+        "success",
+        "surface",
+    }
+    | {"text", "warning"}
+)
+_VARIANTS = frozenset({"default", "retro", "rounded", "clean"})
+#: An absolute URI as JSON Schema's `uri` format reads it: a scheme, then printable ASCII without spaces.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!-~]+")
+
+
+def _theme(
+    theme: Mapping[str, Any] | None, text_keys: frozenset[str], enums: Mapping[str, frozenset[str]]
+) -> dict[str, Any] | None:
+    """A theme as one family renders it. Themes are stored as given, and the two families know different
+    keys: a known key whose value this family's response schema cannot carry (a URL that is not absolute,
+    a variant it does not know, a non-string colour) is left out here rather than sent malformed."""
+    if theme is None:
+        return None
+    out = {}
+    for key, value in theme.items():
+        if key in _URL_KEYS:
+            keep = isinstance(value, str) and _URI.fullmatch(value) is not None
+        elif key in text_keys:
+            keep = isinstance(value, str)
+        elif key in enums:
+            keep = value in enums[key]
+        else:
+            keep = True
+        if keep:
+            out[key] = value
+    return out
 
 
 def _i18n(i18n: Mapping[str, Any] | None) -> dict[str, dict[str, str]] | None:

@@ -3,6 +3,8 @@ and the rendering of a shell `Rejection` in the family's envelope."""
 
 from __future__ import annotations
 
+import json
+
 import orjson
 
 from .calls import Reply
@@ -26,7 +28,12 @@ def encode(reply: Reply) -> bytes:
         return body
     if isinstance(body, str) and not reply.media_type.endswith("json"):
         return body.encode("utf-8")
-    return orjson.dumps(body)
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        # orjson refuses integers past 64 bits, which a client can send (`?first=1e30` coerced, a huge
+        # number echoed in a validation envelope); the standard library writes them exactly.
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def framed(

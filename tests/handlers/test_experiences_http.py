@@ -77,3 +77,38 @@ def test_reference_shape_sequences_and_metrics(client: Any) -> None:
         created(client.put(f"/api/experiences/{experience['id']}", json={"name": "Launch 2"}), 200)["name"]
         == "Launch 2"
     )
+
+
+def test_a_theme_written_in_one_family_renders_validly_in_both(client: Any) -> None:
+    # Found by schemathesis: the reference accepts any string as a theme URL, but its responses (and the
+    # guide's) promise a URI; the mock answered with a body its own spec forbids.
+    experience = created(
+        client.post(
+            "/api/experiences",
+            json={
+                "name": "T",
+                "theme": {
+                    "headerImageUrl": "not a url",
+                    "logoUrl": "https://cdn.example.com/logo.png",
+                    "variant": "retro",
+                    "primary": "#fff",
+                },
+            },
+        ),
+        200,
+    )
+    assert experience["theme"] == {
+        "logoUrl": "https://cdn.example.com/logo.png",
+        "variant": "retro",
+        "primary": "#fff",
+    }
+    guide = created(client.get(f"/api/v1/experiences/{experience['id']}"), 200)
+    assert guide["theme"]["logoUrl"] == "https://cdn.example.com/logo.png"
+
+
+def test_timestamps_before_year_1000_render_as_iso_8601(client: Any) -> None:
+    # Found by schemathesis: strftime wrote year 728 as "728", not "0728".
+    experience = created(
+        client.post("/api/v1/experiences", json={"name": "Old", "openAt": "0728-05-14T20:37:53Z"}), 201
+    )
+    assert experience["openAt"] == "0728-05-14T20:37:53Z"

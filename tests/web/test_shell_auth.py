@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import KEY, TestClient, load_sample, response_schema
+from tests.web.conftest import KEY, TestClient, load_sample, response_schema
 
 from mock_server.web import redact
 from mock_server.web.security import BearerAuth

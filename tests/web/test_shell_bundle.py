@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import AUTH, TestClient
+from tests.web.conftest import AUTH, TestClient
 
 import fanfare_spec
 from mock_server.web import Call, Reply, build_app

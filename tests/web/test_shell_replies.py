@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import AUTH, AppFactory, TestClient, load_sample, response_schema
+from tests.web.conftest import AUTH, AppFactory, TestClient, load_sample, response_schema
 
 from mock_server.domain.errors import (
     Conflict,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH, CONTROL, TestClient, load_sample, response_schema
+from tests.web.conftest import AUTH, CONTROL, TestClient, load_sample, response_schema
 
 #: (family, path, document, a valid body)
 FAMILIES: list[tuple[str, str, str, dict[str, Any]]] = [

@@ -17,7 +17,7 @@ from schemathesis.core.failures import Failure
 from contracts import rules
 from contracts.families import Family, family_of_path
 
-__all__ = ["CHECK_NAMES", "ContractFailure"]
+__all__ = ["CHECK_FUNCTIONS", "CHECK_NAMES", "ContractFailure"]
 
 
 class ContractFailure(Failure):
@@ -270,14 +270,18 @@ def fanfare_no_secret_echo(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-CHECK_NAMES = (
-    "fanfare_error_envelope",
-    "fanfare_type_spelling",
-    "fanfare_page_size",
-    "fanfare_search_filters",
-    "fanfare_resource_identity",
-    "fanfare_experience_status",
-    "fanfare_tiers_disjoint",
-    "fanfare_archived_hidden",
-    "fanfare_no_secret_echo",
+CHECK_FUNCTIONS: tuple[tuple[str, Any], ...] = tuple(
+    (check.__name__, check)
+    for check in (
+        fanfare_error_envelope,
+        fanfare_type_spelling,
+        fanfare_page_size,
+        fanfare_search_filters,
+        fanfare_resource_identity,
+        fanfare_experience_status,
+        fanfare_tiers_disjoint,
+        fanfare_archived_hidden,
+        fanfare_no_secret_echo,
+    )
 )
+CHECK_NAMES = tuple(name for name, _ in CHECK_FUNCTIONS)

@@ -7,7 +7,7 @@ failure can show the exchange and a reproducing curl, and read for created ids (
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,16 +58,21 @@ class Client:
         token: str | None,
         secrets: tuple[str, ...] = (),
         journal: list[Exchange] | None = None,
+        observer: Callable[[httpx.Response, Mapping[str, str], bytes | None], None] | None = None,
     ) -> None:
         self.http = http
         self.guard = guard
         self.token = token
         self.secrets = secrets
         self.journal: list[Exchange] = journal if journal is not None else []
+        #: Sees every response (the runner's Judge applies the registered checks to it).
+        self.observer = observer
 
     def as_token(self, token: str | None) -> Client:
         """The same client speaking as another key (None: no Authorization header at all)."""
-        return Client(self.http, self.guard, token=token, secrets=self.secrets, journal=self.journal)
+        return Client(
+            self.http, self.guard, token=token, secrets=self.secrets, journal=self.journal, observer=self.observer
+        )
 
     @property
     def last(self) -> Exchange | None:
@@ -103,6 +108,8 @@ class Client:
                 response_body=response.content,
             )
         )
+        if self.observer is not None:
+            self.observer(response, sent_headers, body)
         if method.upper() in {"POST", "PUT", "PATCH"} and response.is_success:
             try:
                 payload = response.json()

@@ -8,6 +8,7 @@ distinct JUnit names, curls with the key redacted, and progress lines. schemathe
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -68,10 +69,59 @@ def build_config(options: RunOptions) -> dict[str, Any]:
     return config
 
 
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def prune_spec(spec: dict[str, Any], keep: Callable[[str, str], bool]) -> dict[str, Any]:
+    """A copy of the spec with only the operations `keep(METHOD, path)` accepts, and no links to the others.
+
+    schemathesis' `include()` filters what its phases generate, but the stateful phase still walks
+    links into filtered-out operations (4.32); pruning the document is the only fence it respects.
+    """
+    pruned = copy.deepcopy(spec)
+    kept_ids: set[str] = set()
+    paths: dict[str, Any] = {}
+    for path, item in (pruned.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        remaining = {key: value for key, value in item.items() if key not in _METHODS or keep(key.upper(), path)}
+        if any(key in _METHODS for key in remaining):
+            paths[path] = remaining
+            for key, operation in remaining.items():
+                if key in _METHODS and isinstance(operation, dict) and operation.get("operationId"):
+                    kept_ids.add(operation["operationId"])
+    pruned["paths"] = paths
+    for item in paths.values():
+        for key, operation in item.items():
+            if key not in _METHODS or not isinstance(operation, dict):
+                continue
+            for response in (operation.get("responses") or {}).values():
+                links = response.get("links") if isinstance(response, dict) else None
+                if isinstance(links, dict):
+                    for name in [n for n, link in links.items() if isinstance(link, dict) and link.get("operationId") not in kept_ids]:
+                        del links[name]
+    return pruned
+
+
+def _keeper(options: RunOptions, only: tuple[str, str] | None) -> Callable[[str, str], bool]:
+    wanted = set(options.operations) if options.operations is not None else None
+
+    def keep(method: str, path: str) -> bool:
+        if not any(family.owns(path) for family in options.families):
+            return False
+        if options.read_only and method not in ("GET", "HEAD"):
+            return False
+        if only is not None and (method, path) != only:
+            return False
+        return wanted is None or f"{method} {path}" in wanted
+
+    return keep
+
+
 def load_schema(options: RunOptions, spec: dict[str, Any], only: tuple[str, str] | None = None) -> Any:
     """The spec as a schemathesis schema, restricted to the families (and to one operation when `only`)."""
     config = SchemathesisConfig.from_dict(build_config(options))
-    schema = schemathesis.openapi.from_dict(spec, config=config)
+    schema = schemathesis.openapi.from_dict(prune_spec(spec, _keeper(options, only)), config=config)
     regex = "|".join(f"(?:{family.path_regex})" for family in options.families)
     schema = schema.include(path_regex=regex)
     if only is not None:

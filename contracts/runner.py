@@ -19,6 +19,7 @@ from contracts.cleanup import clean_up
 from contracts.client import Client, make_http_client
 from contracts.engine import run_schemathesis
 from contracts.families import FAMILIES, Family
+from contracts.judge import Judge
 from contracts.guard import BudgetExhausted, ReadOnlyViolation, RunGuard, activate
 from contracts.ledger import Ledger
 from contracts.options import RunOptions
@@ -84,6 +85,29 @@ def run_scenarios(
 ) -> None:
     caches: dict[str, dict[str, Any]] = {}
     started_all = time.monotonic()
+    judge = Judge(spec, options.secrets)
+    observers = [(c, c.observer) for c in (client, second) if c is not None]
+    for c, _ in observers:
+        c.observer = judge
+    try:
+        _run_planned(options, spec, client, second, result, progress, caches, judge)
+    finally:
+        for c, previous in observers:
+            c.observer = previous
+        judge.merge_into(result.outcomes)
+    result.timings["scenarios"] = time.monotonic() - started_all
+
+
+def _run_planned(
+    options: RunOptions,
+    spec: dict[str, Any],
+    client: Client,
+    second: Client | None,
+    result: RunResult,
+    progress: Progress,
+    caches: dict[str, dict[str, Any]],
+    judge: Judge,
+) -> None:
     for item, family, reason in planned_scenarios(options):
         test_name = item.test_name(family)
         outcome = Outcome(
@@ -102,6 +126,7 @@ def run_scenarios(
             progress(f"scenario {test_name}: skipped ({reason})")
             continue
         cache = caches.setdefault(family.name if family else "*", {})
+        judge.current = test_name
         ctx = ScenarioContext(
             family=family, client=client, second=second, options=options, spec=spec, _cache=cache
         )
@@ -156,7 +181,6 @@ def run_scenarios(
             outcome.status.value if outcome.status != Status.SKIPPED else f"skipped ({outcome.skip_reason})"
         )
         progress(f"scenario {test_name}: {shown} ({outcome.duration:.1f}s, {outcome.runs} requests)")
-    result.timings["scenarios"] = time.monotonic() - started_all
 
 
 def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResult:

@@ -1,0 +1,123 @@
+"""The registered Fanfare checks, applied to the scripted scenarios' traffic too.
+
+Every response a scenario receives is matched to its spec operation and judged by the same check
+functions schemathesis runs, so a rule like "search results match the term" is held to on the
+scenario's realistic data as well as on generated data. Outcomes merge with schemathesis' per
+(family, operation, check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from contracts.checks import CHECK_FUNCTIONS, ContractFailure
+from contracts.curl import curl_command
+from contracts.families import family_of_path
+from contracts.operations import OperationIndex
+from contracts.results import Outcome, Problem, Status
+
+__all__ = ["Judge"]
+
+
+@dataclass
+class _Operation:
+    label: str
+
+
+@dataclass
+class _Case:
+    """The parts of a schemathesis Case the Fanfare checks read."""
+
+    method: str
+    path: str
+    formatted_path: str
+    path_parameters: dict[str, str]
+    query: dict[str, str]
+    operation: _Operation
+
+
+@dataclass
+class _Request:
+    headers: Mapping[str, str]
+
+
+@dataclass
+class _Response:
+    status_code: int
+    content: bytes
+    headers: dict[str, list[str]]
+    request: _Request
+
+
+@dataclass
+class Judge:
+    spec: Mapping[str, Any]
+    secrets: tuple[str, ...]
+    current: str = ""
+    outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = OperationIndex(self.spec)
+
+    def __call__(self, response: httpx.Response, sent_headers: Mapping[str, str], body: bytes | None) -> None:
+        request = response.request
+        match = self.index.match(request.method, request.url.path)
+        if match is None:
+            return
+        case = _Case(
+            method=match.method,
+            path=match.template,
+            formatted_path=request.url.path,
+            path_parameters=match.path_parameters,
+            query=dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True)),
+            operation=_Operation(match.label),
+        )
+        headers: dict[str, list[str]] = {}
+        for name, value in response.headers.multi_items():
+            headers.setdefault(name, []).append(value)
+        wrapped = _Response(response.status_code, response.content, headers, _Request(dict(sent_headers)))
+        family = family_of_path(match.template)
+        for name, check in CHECK_FUNCTIONS:
+            key = (family.name if family else "", match.label, name)
+            outcome = self.outcomes.get(key)
+            if outcome is None:
+                outcome = self.outcomes[key] = Outcome(
+                    suite="schemathesis", family=family.name if family else None, subject=match.label, check=name,
+                    status=Status.PASSED,
+                )
+            outcome.runs += 1
+            try:
+                check(None, wrapped, case)
+            except ContractFailure as failure:
+                outcome.status = Status.FAILED
+                if len(outcome.problems) < 5 and not any(p.title == failure.title for p in outcome.problems):
+                    outcome.problems.append(
+                        Problem(
+                            title=failure.title,
+                            message=failure.message,
+                            curl=curl_command(request.method, str(request.url), sent_headers, body, secrets=self.secrets),
+                            status_code=response.status_code,
+                            snippet=response.text[:300],
+                            phase=f"scenario {self.current}",
+                        )
+                    )
+
+    def merge_into(self, outcomes: list[Outcome]) -> None:
+        """Fold these outcomes into a run's: same (family, operation, check) adds up, new ones are appended."""
+        existing = {outcome.key: outcome for outcome in outcomes}
+        for outcome in self.outcomes.values():
+            twin = existing.get(outcome.key)
+            if twin is None:
+                outcomes.append(outcome)
+                continue
+            twin.runs += outcome.runs
+            if outcome.status == Status.FAILED:
+                twin.status = Status.FAILED
+                for problem in outcome.problems:
+                    if len(twin.problems) < 5 and not any(p.title == problem.title for p in twin.problems):
+                        twin.problems.append(problem)

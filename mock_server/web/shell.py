@@ -346,9 +346,10 @@ def build_app(
     * `cors_origins`: `"local"` (localhost and 127.0.0.1 on any port), `"*"`, an explicit list, or `[]`.
     * `max_json_body` (bytes, 413), `max_json_depth` (400), `max_json_items` (entries per array or
       object, 413): the JSON body limits.
-    * `validate_formats`: check `format` (uuid, date-time, email...) in requests and responses.
+    * `validate_formats`: check `format` (uuid, date-time, email...) in requests and responses
+      (schemathesis' negative mode sends format violations and expects a 4xx).
     * `families`: the route-family table (prefix -> error envelope); `errors`: extra error-table rules,
-      merged over the default (NotFound 404, Invalid 400, Conflict 409, TooLarge 413).
+      merged over the default (Unauthorized 401, NotFound 404, Invalid 400, Conflict 409, TooLarge 413).
     * `arounds`, `call_arounds`, `middleware`: the extension points (see `mock_server.web.middleware`).
     """
     family_table = Families(families)

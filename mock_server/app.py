@@ -1,18 +1,24 @@
 """`create_app`: the one way to build the mock (CLI server, pytest fixtures, contract self-tests).
 
-It loads both documents, binds every operationId to its handler and hands the state object to the shell.
+It loads both documents, binds every operationId to its handler and hands the state object to the shell,
+with the hooks in order: the journal's recorder outermost (it sees everything, times everything and
+prints the access log), then fault and latency rules and `Prefer` around each validated call.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 import fanfare_spec
+from mock_server.declared import DeclaredResponses
 from mock_server.handlers.routes import handlers
+from mock_server.journal import DEFAULT_CAPACITY, JournalEntry
+from mock_server.overrides import overrides
+from mock_server.recorder import journal_middleware, recorder
 from mock_server.state import MockState
-from mock_server.web.calls import Around, Exchange, Next, Reply
+from mock_server.web.calls import Around
+from mock_server.web.middleware import Middleware
 from mock_server.web.shell import Shell, build_app
 
 __all__ = ["create_app"]
@@ -27,31 +33,45 @@ def create_app(
     strict_responses: bool = True,
     log_requests: bool = False,
     progress: Callable[[str], None] | None = None,
+    journal_size: int = DEFAULT_CAPACITY,
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
     `keys` pins the accepted secret keys (their organizations are seeded now, with `progress`);
     otherwise every distinct secret key is its own organization, seeded on first use.
-    `strict_responses` validates every reply against the spec (a mismatch is a loud error).
+    `strict_responses` validates every reply against the spec (a mismatch is a loud error); forced
+    answers (fault rules, `Prefer`) are checked the same way.
+    `journal_size` is how many requests the journal keeps (0: none); `log_requests` prints one line per
+    request to stderr, made from its journal entry.
     """
-    state = MockState(seed=seed, consumers=consumers, keys=keys, progress=progress)
-    arounds: list[Around] = [_access_log] if log_requests else []
+    documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
+    declared = DeclaredResponses(documents)
+    state = MockState(
+        seed=seed,
+        consumers=consumers,
+        keys=keys,
+        progress=progress,
+        journal_size=journal_size,
+        declared=declared,
+    )
+    log = _access_log if log_requests else None
+    arounds: list[Around] = []
+    middleware: list[Middleware] = []
+    if state.journal.enabled or log is not None:
+        arounds.append(recorder(state.journal, log))
+        middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
     return build_app(
-        documents=[fanfare_spec.load("fanfare"), fanfare_spec.load("mock")],
+        documents=documents,
         handlers=handlers(),
         state=state,
         strict_responses=strict_responses,
         raise_server_errors=False,
         cors_origins="local" if cors_origins is None else cors_origins,
         arounds=arounds,
+        call_arounds=[overrides(declared)],
+        middleware=middleware,
     )
 
 
-async def _access_log(exchange: Exchange, call_next: Next) -> Reply:
-    reply = await call_next(exchange)
-    millis = (time.perf_counter() - exchange.started) * 1000
-    operation = exchange.operation.operation_id if exchange.operation else "-"
-    sys.stderr.write(
-        f"{exchange.method} {exchange.path} {reply.status} {millis:.1f}ms {operation} {exchange.request_id}\n"
-    )
-    return reply
+def _access_log(entry: JournalEntry) -> None:
+    sys.stderr.write(entry.log_line() + "\n")

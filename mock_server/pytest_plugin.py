@@ -5,7 +5,8 @@
 * `fanfare_live`: a real uvicorn server on a free port, shared by the session and reset before each
   test; `.base_url` for non-Python clients and browsers.
 
-Both hand out the same `FanfareMock` controls: the clock, reset, and the state behind the app.
+Both hand out the same `FanfareMock` controls: the clock, jobs, fault rules, the request journal, reset,
+and the state behind the app.
 Configure with `@pytest.mark.fanfare(seed=..., consumers=..., keys=[...])` or the `fanfare_seed` and
 `fanfare_consumers` ini options.
 """
@@ -116,6 +117,109 @@ class Jobs:
         self._board(key).force_next(JobKind(kind), forced)
 
 
+class Faults:
+    """Fault and latency rules (the same rules as `POST /_mock/faults`): only answers the spec declares."""
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+
+    def add(
+        self,
+        operation_id: str | None = None,
+        *,
+        status: int | None = None,
+        example: str | None = None,
+        error: str | None = None,
+        latency_ms: int = 0,
+        times: int | None = None,
+        key: str | None = None,
+    ) -> Any:
+        """Answer `status` (in the family's error envelope, `error` as its text) or the documented
+        `example`, and/or delay by `latency_ms`, for calls to `operation_id` (every operation if None) by
+        tenant `key` (every tenant if None), for the next `times` calls (until removed if None).
+        Raises `mock_server.domain.errors.Invalid` when the rule could never apply as asked (a status the
+        operation does not declare, an unknown operationId or example)."""
+        return self._state.faults.add(
+            operation_id=operation_id,
+            secret_key=key,
+            status=status,
+            example=example,
+            error=error,
+            latency_ms=latency_ms,
+            times=times,
+        )
+
+    def list(self) -> list[Any]:
+        """The active rules (`FaultRule`: `.id`, `.hits`, `.remaining`, `.to_json()`...)."""
+        return list(self._state.faults.rules)
+
+    def remove(self, rule_id: int) -> bool:
+        return self._state.faults.remove(rule_id)  # type: ignore[no-any-return]
+
+    def clear(self) -> int:
+        return self._state.faults.clear()  # type: ignore[no-any-return]
+
+
+class Journal:
+    """The requests the mock received, oldest first (`JournalEntry`: `.operation_id`, `.status`,
+    `.outcome`, `.tenant` (redacted), `.request_body`, `.response_body`, `.forced`, `.duration_ms`...)."""
+
+    def __init__(self, mock: FanfareMock) -> None:
+        self._mock = mock
+
+    @property
+    def _journal(self) -> Any:
+        return self._mock.state.journal
+
+    def entries(
+        self,
+        operation_id: str | None = None,
+        *,
+        status: int | str | None = None,
+        key: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        outcome: str | None = None,
+        forced: bool | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[Any]:
+        """Matching entries, oldest first. `status` is 404 or a class like "4xx"; `key` a tenant's secret
+        key; `path` a prefix; `forced` True for answers a fault rule or `Prefer` chose."""
+        return self._journal.entries(  # type: ignore[no-any-return]
+            operation_id=operation_id,
+            secret_key=key,
+            status=status,
+            method=method,
+            path=path,
+            outcome=outcome,
+            forced=forced,
+            after=after,
+            limit=limit,
+        )
+
+    def last(self, operation_id: str | None = None, **filters: Any) -> Any:
+        """The newest matching entry; `LookupError` when there is none."""
+        found = self.entries(operation_id, limit=1, **filters)
+        if not found:
+            asked = {"operation_id": operation_id, **filters}
+            wanted = ", ".join(f"{name}={value!r}" for name, value in asked.items() if value is not None)
+            raise LookupError(f"the journal has no entry{' matching ' + wanted if wanted else ''}")
+        return found[0]
+
+    def count(self, operation_id: str | None = None, **filters: Any) -> int:
+        return len(self.entries(operation_id, **filters))
+
+    def clear(self) -> int:
+        return self._journal.clear()  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self._journal)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._journal)
+
+
 class FanfareMock:
     """Controls of one mock world, shared by the in-process and the live fixtures."""
 
@@ -126,7 +230,17 @@ class FanfareMock:
         self.base_url = base_url
         self.clock = Clock(self.state)
         self.jobs = Jobs(self)
+        self.faults = Faults(self.state)
+        self.journal = Journal(self)
         self._clients: list[Any] = []
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """A sync HTTP client that carries this handle's secret key (made on first use)."""
+        if self._client is None:
+            self._client = self.client_for(self.key)
+        return self._client
 
     @property
     def headers(self) -> dict[str, str]:
@@ -142,7 +256,8 @@ class FanfareMock:
         return client
 
     def reset(self, key: str | None = None) -> None:
-        """Back to the freshly seeded world (one tenant if a key is given)."""
+        """Back to the freshly seeded world (one tenant if a key is given); the fault rules go too (that
+        tenant's), the journal stays (`.journal.clear()` empties it)."""
         self.state.reset(key)
 
     def close(self) -> None:
@@ -151,23 +266,19 @@ class FanfareMock:
 
 
 class InProcessMock(FanfareMock):
-    @property
-    def client(self) -> Any:
-        if not self._clients:
-            self.client_for(self.key)
-        return self._clients[0]
+    """The in-process handle: its clients call the app directly (no port)."""
 
 
 class LiveMock(FanfareMock):
-    """The live server's handle: `base_url` is a real http://127.0.0.1:PORT."""
+    """The live server's handle: `base_url` is a real http://127.0.0.1:PORT, and its clients use it."""
 
-    @property
-    def client(self) -> Any:
+    def client_for(self, key: str | None) -> Any:
         import httpx
 
-        if not self._clients:
-            self._clients.append(httpx.Client(base_url=self.base_url, headers=self.headers))
-        return self._clients[0]
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.Client(base_url=self.base_url, headers=headers)
+        self._clients.append(client)
+        return client
 
 
 @pytest.fixture
@@ -229,9 +340,11 @@ def fanfare_live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture
 def fanfare_live(fanfare_live_server: Any) -> Iterator[LiveMock]:
-    """The session's live mock, reset to its freshly seeded world for this test."""
+    """The session's live mock, reset to its freshly seeded world for this test (no fault rules, an
+    empty journal)."""
     app, base_url = fanfare_live_server
     app.state.reset(None)
+    app.state.journal.clear()
     mock = LiveMock(app, DEFAULT_KEY, base_url)
     try:
         yield mock

@@ -1,7 +1,9 @@
-"""The mock's state object: the one World the app serves, and how the control plane rebuilds it.
+"""The mock's state object: the one World the app serves, and how the control plane rebuilds it; next to
+it, what is not the world: the fault rules and the request journal.
 
 It is passed into the app (never a module global); reset and re-seed build a fresh World, the way moto
-rebuilds its backends, so nothing from before can leak into the new state.
+rebuilds its backends, so nothing from before can leak into the new state. Reset also drops the fault
+rules (a tenant reset, that tenant's); the journal outlives resets (it records them).
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mock_server.declared import DeclaredResponses
 from mock_server.domain.clock import Clock
 from mock_server.domain.extensions import MODULES, modules_factory
 from mock_server.domain.world import ExtensionFactory, World
+from mock_server.faults import FaultBook
+from mock_server.journal import DEFAULT_CAPACITY, Journal
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
@@ -26,10 +31,18 @@ class MockState:
         consumers: int,
         keys: Sequence[str] | None = None,
         progress: Progress | None = None,
+        journal_size: int = DEFAULT_CAPACITY,
+        declared: DeclaredResponses | None = None,
     ) -> None:
         self.keys = None if keys is None else tuple(keys)
         self._progress = progress
         self.world = self._build(seed, consumers)
+        if declared is None:
+            import fanfare_spec
+
+            declared = DeclaredResponses([fanfare_spec.load("fanfare"), fanfare_spec.load("mock")])
+        self.faults = FaultBook(declared, self.keys)
+        self.journal = Journal(journal_size)
 
     @property
     def clock(self) -> Clock:
@@ -52,6 +65,7 @@ class MockState:
 
     def reset(self, secret_key: str | None = None) -> None:
         self.world.reset(secret_key)
+        self.faults.clear(secret_key)
 
     def reseed(self, seed: int, consumers: int | None = None) -> None:
         self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)

@@ -1,4 +1,5 @@
-"""Control-plane handlers (`/_mock`): health, reset, seed, clock, state export and import, and the documents."""
+"""Control-plane handlers (`/_mock`): health, reset, seed, clock, state export and import, jobs, fault
+rules, the journal, and the documents."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 import fanfare_spec
 from mock_server.domain.clock import isoformat
 from mock_server.domain.csv_rows import RowError
-from mock_server.domain.errors import Invalid, Issue
+from mock_server.domain.errors import Invalid, Issue, NotFound
 from mock_server.domain.extensions import modules_of
 from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
 from mock_server.state import MockState
@@ -124,3 +125,60 @@ async def force_outcome(call: Call) -> Reply:
     jobs = _jobs(call)
     jobs.force_next(kind, outcome)
     return Reply(200, {"queued": len(jobs.forced_queue(kind))})
+
+
+async def add_fault(call: Call) -> Reply:
+    body = call.body
+    rule = _state(call).faults.add(
+        operation_id=body.get("operationId"),
+        secret_key=body.get("secretKey"),
+        status=body.get("status"),
+        example=body.get("example"),
+        error=body.get("error"),
+        latency_ms=body.get("latencyMs", 0),
+        times=body.get("times"),
+    )
+    return Reply(201, rule.to_json())
+
+
+async def list_faults(call: Call) -> Reply:
+    return Reply(200, {"faults": [rule.to_json() for rule in _state(call).faults.rules]})
+
+
+async def clear_faults(call: Call) -> Reply:
+    return Reply(200, {"removed": _state(call).faults.clear()})
+
+
+async def remove_fault(call: Call) -> Reply:
+    rule_id = call.path_params["faultId"]
+    if not _state(call).faults.remove(rule_id):
+        raise NotFound("Fault rule", str(rule_id))
+    return Reply(200, {"removed": 1})
+
+
+async def query_journal(call: Call) -> Reply:
+    journal, query = _state(call).journal, call.query
+    entries = journal.entries(
+        operation_id=query.get("operationId"),
+        secret_key=query.get("secretKey"),
+        status=query.get("status"),
+        method=query.get("method"),
+        path=query.get("path"),
+        outcome=query.get("outcome"),
+        forced=query.get("forced"),
+        after=query.get("after"),
+        limit=query.get("limit", 100),
+    )
+    return Reply(
+        200,
+        {
+            "entries": [entry.to_json() for entry in entries],
+            "latestSeq": journal.latest_seq,
+            "capacity": journal.capacity,
+            "dropped": journal.dropped,
+        },
+    )
+
+
+async def clear_journal(call: Call) -> Reply:
+    return Reply(200, {"removed": _state(call).journal.clear()})

@@ -72,6 +72,12 @@ CONTROL_ROUTES: dict[str, Handler] = {
     "putMockUploadsByImportId": lists.upload,
     "putMockJobsByKindProgression": control.set_progression,
     "postMockJobsByKindOutcomes": control.force_outcome,
+    "postMockFaults": control.add_fault,
+    "getMockFaults": control.list_faults,
+    "deleteMockFaults": control.clear_faults,
+    "deleteMockFaultsByFaultId": control.remove_fault,
+    "getMockJournal": control.query_journal,
+    "deleteMockJournal": control.clear_journal,
 }
 
 

@@ -1,0 +1,293 @@
+"""Recording each request into the journal: the outermost `Around` (it sees routed and unrouted requests,
+auth and validation failures, injected faults and latency) and an ASGI middleware that tees the request
+body as the shell reads it and records what never reaches the hooks (CORS preflights, plain OPTIONS).
+
+Secrets are scrubbed here, before anything is stored. The entry is also what the access log prints, so
+one place knows a request's outcome.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+import orjson
+
+from mock_server.journal import Journal, JournalBody, JournalEntry, scrub_bytes, scrub_secrets
+from mock_server.web.calls import Around, ClientDisconnected, Exchange, Next, Reply
+from mock_server.web.families import DEFAULT_FAMILIES, Families
+from mock_server.web.middleware import ASGIApp, Middleware
+from mock_server.web.security import redact
+
+__all__ = ["Log", "journal_middleware", "recorder"]
+
+Log = Callable[[JournalEntry], None]
+
+#: Request headers worth keeping (lower case); Authorization is kept redacted.
+_KEPT_HEADERS = frozenset(
+    {
+        b"accept",
+        b"authorization",
+        b"content-length",
+        b"content-type",
+        b"origin",
+        b"prefer",
+        b"user-agent",
+        b"x-request-id",
+    }
+)
+_CSV = "text/csv"
+_FAMILIES = Families(DEFAULT_FAMILIES)
+
+
+class BodyTap:
+    """The first `limit` bytes of a request body as the app reads it, its size and its line count."""
+
+    __slots__ = ("ends_line", "head", "limit", "lines", "recorded", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.head = b""
+        self.size = 0
+        self.lines = 0
+        self.ends_line = False
+        self.recorded = False
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self.head) < self.limit:
+            self.head += chunk[: self.limit - len(self.head)]
+        self.size += len(chunk)
+        self.lines += chunk.count(b"\n")
+        self.ends_line = chunk.endswith(b"\n")
+
+
+_TAP: ContextVar[BodyTap | None] = ContextVar("fanfare_journal_tap", default=None)
+
+
+def recorder(journal: Journal, log: Log | None = None) -> Around:
+    """The journal's `Around`: put it first in `arounds` so it also times what the others add."""
+    limit = journal.body_limit
+
+    async def record(exchange: Exchange, call_next: Next) -> Reply:
+        real_at = time.time()
+        at = exchange.state.clock.now()
+        try:
+            reply = await call_next(exchange)
+        except ClientDisconnected:
+            _finish(journal, log, _entry(exchange, at, real_at, None, 499, "disconnected", limit))
+            raise
+        except BaseException:
+            _finish(journal, log, _entry(exchange, at, real_at, None, 500, "server_error", limit))
+            raise
+        _finish(journal, log, _entry(exchange, at, real_at, reply, reply.status, exchange.outcome, limit))
+        return reply
+
+    return record
+
+
+def _finish(journal: Journal, log: Log | None, entry: JournalEntry) -> None:
+    tap = _TAP.get()
+    if tap is not None:
+        tap.recorded = True
+    journal.record(entry)
+    if log is not None:
+        log(entry)
+
+
+def _entry(
+    exchange: Exchange, at: Any, real_at: float, reply: Reply | None, status: int, outcome: str, limit: int
+) -> JournalEntry:
+    # On every request: keep it to references and cheap scalars; decoding waits until someone reads.
+    operation = exchange.operation
+    key = exchange.secret_key
+    headers = _request_headers(exchange.headers.raw)
+    notes = exchange.notes
+    tap = _TAP.get()
+    path = exchange.path
+    query = exchange.query_string
+    tenant, key_hash = _tenant(key) if key is not None else (None, None)
+    return JournalEntry(
+        exchange.request_id,
+        at,
+        real_at,
+        exchange.method,
+        scrub_secrets(path) if "sk_" in path else path,
+        (scrub_bytes(query) if b"sk_" in query else query).decode("utf-8", "replace") if query else "",
+        operation.operation_id if operation is not None else None,
+        operation.family if operation is not None else _FAMILIES.of(path).name,
+        tenant,
+        key_hash,
+        status,
+        outcome,
+        (time.perf_counter() - exchange.started) * 1000,
+        notes.get("forced") if notes else None,
+        notes.get("delay_ms", 0) if notes else 0,
+        headers,
+        _request_body(tap, headers) if tap is not None and tap.size else None,
+        reply.headers if reply is not None else None,
+        _response_body(reply, limit) if reply is not None else None,
+    )
+
+
+def _request_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The kept headers, still bytes; Authorization (and any other value holding a key) redacted."""
+    kept: list[tuple[bytes, bytes]] = []
+    for pair in raw:
+        name = pair[0]
+        if name in _KEPT_HEADERS:
+            value = pair[1]
+            if name == b"authorization":
+                pair = (name, _redacted_authorization(value))
+            elif b"sk_" in value:
+                pair = (name, scrub_bytes(value))
+            kept.append(pair)
+    return kept
+
+
+# A client sends the same few keys over and over: remember their redacted forms (bounded).
+_AUTHORIZATIONS: dict[bytes, bytes] = {}
+_TENANTS: dict[str, tuple[str | None, int]] = {}
+_REMEMBERED = 1024
+
+
+def _redacted_authorization(value: bytes) -> bytes:
+    redacted = _AUTHORIZATIONS.get(value)
+    if redacted is None:
+        scheme, _, token = value.strip().partition(b" ")
+        token = token.strip()
+        shown = redact(token.decode("latin-1")) if token else None
+        redacted = scheme + b" " + shown.encode("utf-8") if shown else scheme
+        if len(_AUTHORIZATIONS) >= _REMEMBERED:
+            _AUTHORIZATIONS.clear()
+        _AUTHORIZATIONS[value] = redacted
+    return redacted
+
+
+def _tenant(key: str) -> tuple[str | None, int]:
+    """The redacted key and the hash the journal matches tenants by."""
+    found = _TENANTS.get(key)
+    if found is None:
+        found = (redact(key), hash(key))
+        if len(_TENANTS) >= _REMEMBERED:
+            _TENANTS.clear()
+        _TENANTS[key] = found
+    return found
+
+
+def _request_body(tap: BodyTap, headers: list[tuple[bytes, bytes]]) -> JournalBody:
+    content_type = next((value for name, value in headers if name == b"content-type"), None)
+    media_type = content_type.split(b";", 1)[0].strip().lower().decode("latin-1") if content_type else None
+    if media_type == _CSV:
+        lines = tap.lines + (0 if tap.ends_line else 1)
+        header = tap.head.split(b"\n", 1)[0].rstrip(b"\r")[:200].decode("utf-8", "replace")
+        summary = f"CSV upload: {tap.size:,} bytes, {lines:,} lines; header: {header}"
+        return JournalBody(media_type, tap.size, None, tap.size > len(tap.head), scrub_secrets(summary))
+    return JournalBody(media_type, tap.size, scrub_bytes(tap.head), tap.size > len(tap.head))
+
+
+def _response_body(reply: Reply, limit: int) -> JournalBody | None:
+    payload = reply.encoded if reply.encoded is not None else _encode(reply.body, reply.media_type)
+    if not payload:
+        return None
+    return JournalBody(reply.media_type, len(payload), scrub_bytes(payload[:limit]), len(payload) > limit)
+
+
+def _encode(body: Any, media_type: str) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str) and not media_type.endswith("json"):
+        return body.encode("utf-8")
+    return orjson.dumps(body)
+
+
+def journal_middleware(journal: Journal, clock: Callable[[], Any], log: Log | None = None) -> Middleware:
+    """Tee each request body into a `BodyTap` for the `Around`, and record the requests the shell answers
+    before its hooks (OPTIONS: CORS preflights and `Allow`). `clock` reads the virtual now."""
+    limit = journal.body_limit
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def tapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            tap = BodyTap(limit)
+
+            async def tee() -> Any:
+                message = await receive()
+                chunk = message.get("body")
+                if chunk:
+                    tap.feed(chunk)
+                return message
+
+            token = _TAP.set(tap)
+            try:
+                if scope["method"] != "OPTIONS":
+                    await app(scope, tee, send)
+                    return
+                await _options(app, scope, tee, send, tap, journal, clock, log)
+            finally:
+                _TAP.reset(token)
+
+        return tapped
+
+    return wrap
+
+
+async def _options(
+    app: ASGIApp,
+    scope: Any,
+    receive: Any,
+    send: Any,
+    tap: BodyTap,
+    journal: Journal,
+    clock: Callable[[], Any],
+    log: Log | None,
+) -> None:
+    started = time.perf_counter()
+    real_at = time.time()
+    at = clock()
+    seen: dict[str, Any] = {}
+
+    async def watch(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            seen["status"] = message["status"]
+            seen["headers"] = message.get("headers") or []
+        await send(message)
+
+    await app(scope, receive, watch)
+    if tap.recorded or "status" not in seen:
+        return
+    response_headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in seen["headers"]}
+    path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    path_text = path.decode("utf-8", "replace")
+    request_headers = _request_headers(scope["headers"])
+    kept = {
+        name: value
+        for name, value in response_headers.items()
+        if name.startswith(("allow", "access-control"))
+    }
+    _finish(
+        journal,
+        log,
+        JournalEntry(
+            request_id=response_headers.get("x-request-id", ""),
+            at=at,
+            real_at=real_at,
+            method="OPTIONS",
+            path=scrub_secrets(path_text),
+            query=scrub_bytes(scope.get("query_string", b"")).decode("utf-8", "replace"),
+            operation_id=None,
+            family=_FAMILIES.of(path_text).name,
+            tenant=None,
+            key_hash=None,
+            status=seen["status"],
+            outcome="preflight",
+            duration_ms=(time.perf_counter() - started) * 1000,
+            request_headers=request_headers,
+            response_headers=kept,
+        ),
+    )

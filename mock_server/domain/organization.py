@@ -9,6 +9,7 @@ a client that sends a wrong id has a bug the mock should show.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -60,6 +61,10 @@ class Organization:
         self._audiences: dict[str, Audience] = {}
         self._members: dict[str, MemberSet] = {}
         self._predicates: dict[str, tuple[int, Predicate]] = {}
+        # Materialized member sets by rule meaning, for the current consumer table: audiences with the
+        # same rules share one read-only array (a loop creating the same segment stays flat in memory).
+        self._by_meaning: OrderedDict[frozenset[frozenset[tuple[Any, ...]]], Positions] = OrderedDict()
+        self._by_meaning_revision = -1
 
     # ---- audiences -------------------------------------------------------------------------------
     def create_audience(self, data: AudienceInput) -> Audience:
@@ -297,8 +302,7 @@ class Organization:
 
     def _materialize(self, audience: Audience) -> Audience:
         members = self._members[audience.id]
-        mask = self._predicate(audience)(self.consumers) if audience.rules else None
-        members.replace(EMPTY if mask is None else np.flatnonzero(mask).astype(np.int64))
+        members.replace(self._matching(audience))
         now = self.clock.now()
         members.rules_version, members.table_revision, members.refreshed_at = (
             audience.version,
@@ -306,6 +310,25 @@ class Organization:
             now,
         )
         return self._store(audience, touch=False, last_refreshed_at=now)
+
+    def _matching(self, audience: Audience) -> Positions:
+        """The positions an audience's rules select now, shared with audiences whose rules mean the same."""
+        if not audience.rules:
+            return EMPTY
+        if self._by_meaning_revision != self.consumers.revision:
+            self._by_meaning.clear()
+            self._by_meaning_revision = self.consumers.revision
+        meaning = _meaning(audience.rules)
+        positions = self._by_meaning.get(meaning)
+        if positions is None:
+            positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
+            positions.flags.writeable = False  # shared: every change to a member set makes a new array
+            self._by_meaning[meaning] = positions
+            if len(self._by_meaning) > _SHARED_MEMBER_SETS:
+                self._by_meaning.popitem(last=False)
+        else:
+            self._by_meaning.move_to_end(meaning)
+        return positions
 
     def _stale(self, audience: Audience) -> bool:
         members = self._members[audience.id]
@@ -348,6 +371,19 @@ class Organization:
             matcher = lambda chunk: self.consumers.search_mask(chunk, needle)  # noqa: E731
         page = select(positions, request, matcher)
         return Page(tuple(self.consumers.records(page.items)), page.start_cursor, page.end_cursor)
+
+
+#: How many distinct materialized rule sets an organization keeps for sharing (least recently used go).
+_SHARED_MEMBER_SETS = 256
+
+
+def _meaning(rules: Sequence[Rule]) -> frozenset[frozenset[tuple[Any, ...]]]:
+    """What a rule set selects, independent of ids and order: an OR of groups, each an AND of conditions."""
+    groups: dict[str, set[tuple[Any, ...]]] = {}
+    for rule in rules:
+        values = tuple((type(v).__name__, v) for v in rule.values)  # 1 and True and 1.0 differ in meaning
+        groups.setdefault(rule.group_id, set()).add((rule.field, rule.operator.value, values))
+    return frozenset(frozenset(group) for group in groups.values())
 
 
 def _check_audience_fields(name: object, refresh_interval: object) -> None:

@@ -167,7 +167,7 @@ class JournalEntry:
     @property
     def request_headers(self) -> dict[str, str]:
         """The kept request headers (content-type, prefer, origin, user-agent...), Authorization redacted."""
-        return {name.decode("latin-1"): value.decode("latin-1") for name, value in self.raw_request_headers}
+        return {name.decode("latin-1"): _header_text(value) for name, value in self.raw_request_headers}
 
     @property
     def response_headers(self) -> dict[str, str]:
@@ -234,6 +234,14 @@ class JournalEntry:
         return (
             f"<JournalEntry #{self.seq} {self.method} {self.path} {self.status} {self.operation_id or '-'}>"
         )
+
+
+def _header_text(value: bytes) -> str:
+    # Redacted values carry a UTF-8 ellipsis; anything else a client sent is latin-1 by HTTP's rules.
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def status_filter(status: int | str | None) -> tuple[int, int] | None:

@@ -1,4 +1,4 @@
-"""The `fanfare-contract` command: `run` the conformance suite, `drift` the doc-style probe, `list` the checks.
+"""The `fanfare-contract` command: `run` the conformance suite, `drift` the doc-style probe, `list`.
 
 Exit codes: 0 the target conforms, 1 it does not (failures, errors, an incomplete run, data left
 behind), 2 the command line is wrong.
@@ -7,6 +7,7 @@ behind), 2 the command line is wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -79,14 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run the conformance suite",
-        description="Fuzz the target with schemathesis (every built-in check, every phase, plus Fanfare's own "
-        "checks), then run the scripted business scenarios, then delete everything the run created.",
+        description="Fuzz the target with schemathesis (every built-in check, every phase, plus Fanfare's "
+        "own checks), then run the scripted business scenarios, then delete everything the run created.",
     )
     _target_arguments(run)
     run.add_argument(
         "--second-token",
         default=os.environ.get("FANFARE_SECOND_TOKEN"),
-        help="a secret key of ANOTHER organization, for the tenant-isolation checks (default: $FANFARE_SECOND_TOKEN)",
+        help="a secret key of ANOTHER organization, for the tenant-isolation checks "
+        "(default: $FANFARE_SECOND_TOKEN)",
     )
     run.add_argument(
         "--family", choices=("v1", "api", "both"), default="both", help="route family (default: both)"
@@ -108,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="NAME",
         help="run only this scenario (repeatable)",
+    )
+    run.add_argument(
+        "--operation",
+        action="append",
+        default=None,
+        metavar="LABEL",
+        help='fuzz only this operation, e.g. "GET /api/v1/audiences" (repeatable)',
     )
     run.add_argument(
         "--read-only",
@@ -137,8 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     drift = commands.add_parser(
         "drift",
         help="which documentation style the target follows, point by point",
-        description="Probe the target and tell, for each point where the guide and the API reference disagree, "
-        "which one it follows, with the evidence (status and a snippet), for both families.",
+        description="Probe the target and tell, for each point where the guide and the API reference "
+        "disagree, which one it follows, with the evidence (status and a snippet), for both families.",
     )
     _target_arguments(drift)
     drift.add_argument(
@@ -156,10 +165,8 @@ def _interrupt_on_sigterm() -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        pass
 
 
 def _progress(quiet: bool):  # type: ignore[no-untyped-def]
@@ -192,7 +199,8 @@ def _run(args: argparse.Namespace) -> int:
         unknown = [name for name in args.scenario if name not in REGISTRY]
         if unknown:
             print(
-                f"fanfare-contract: error: unknown scenario(s) {', '.join(unknown)} (see `fanfare-contract list`)",
+                f"fanfare-contract: error: unknown scenario(s) {', '.join(unknown)} "
+                "(see `fanfare-contract list`)",
                 file=sys.stderr,
             )
             return USAGE_ERROR

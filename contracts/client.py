@@ -71,7 +71,12 @@ class Client:
     def as_token(self, token: str | None) -> Client:
         """The same client speaking as another key (None: no Authorization header at all)."""
         return Client(
-            self.http, self.guard, token=token, secrets=self.secrets, journal=self.journal, observer=self.observer
+            self.http,
+            self.guard,
+            token=token,
+            secrets=self.secrets,
+            journal=self.journal,
+            observer=self.observer,
         )
 
     @property

@@ -95,25 +95,6 @@ class _Probe:
             else (body.get("data") if isinstance(body, Mapping) else None) or []
         )
 
-        paged = c.get(family.path("/audiences"), params={"first": 1})
-        paged_body = _json(paged)
-        paged_items = (
-            paged_body
-            if isinstance(paged_body, list)
-            else (paged_body.get("data") if isinstance(paged_body, Mapping) else None)
-        )
-        if paged.status_code == 200 and isinstance(paged_items, list):
-            honoured = len(paged_items) <= 1
-            self.add(
-                "list honours first=1",
-                family,
-                REFERENCE if honoured else GUIDE,
-                "paged" if honoured else f"ignored ({len(paged_items)} items)",
-                paged,
-            )
-        else:
-            self.add("list honours first=1", family, NEITHER, f"status {paged.status_code}", paged)
-
         missing = c.get(family.path(f"/audiences/{self.prefix}missing"))
         missing_body = _json(missing)
         if (
@@ -174,6 +155,8 @@ class _Probe:
                         str(status),
                         response,
                     )
+            # A second one, so list paging can be told apart from a short list.
+            c.post(family.path("/audiences"), json_body={"name": self.name(), "type": "DYNAMIC"})
         else:
             self.add("create status", family, UNJUDGED, "needs a write (read-only run)", None)
             types = sorted({str(i.get("type")) for i in items if isinstance(i, Mapping)})
@@ -186,6 +169,7 @@ class _Probe:
                 listing,
             )
 
+        self._paging(family)
         sample = created or next(
             (i for i in items if isinstance(i, Mapping) and isinstance(i.get("id"), str)), None
         )
@@ -229,6 +213,35 @@ class _Probe:
             self.safely("import status names", family, lambda: self._import(family, str(created["id"])))
             self.safely("delete answer", family, lambda: self._delete(family, str(created["id"])))
 
+    def _paging(self, family: Family) -> None:
+        c = self.client
+        full = _json(c.get(family.path("/audiences")))
+        count = (
+            len(full if isinstance(full, list) else (full or {}).get("data") or []) if full is not None else 0
+        )
+        paged = c.get(family.path("/audiences"), params={"first": 1})
+        body = _json(paged)
+        items = body if isinstance(body, list) else (body.get("data") if isinstance(body, Mapping) else None)
+        if count < 2:
+            self.add(
+                "list honours first=1",
+                family,
+                UNJUDGED,
+                f"{count} audience(s) listed: too few to tell",
+                paged,
+            )
+        elif paged.status_code == 200 and isinstance(items, list):
+            honoured = len(items) <= 1
+            self.add(
+                "list honours first=1",
+                family,
+                REFERENCE if honoured else GUIDE,
+                "paged" if honoured else f"ignored ({len(items)} items)",
+                paged,
+            )
+        else:
+            self.add("list honours first=1", family, NEITHER, f"status {paged.status_code}", paged)
+
     def _validation(self, family: Family, response: httpx.Response | None) -> None:
         if response is None:
             self.add("validation error", family, UNJUDGED, "needs a write (read-only run)", None)
@@ -244,34 +257,46 @@ class _Probe:
 
     def _consumers(self, family: Family) -> None:
         c = self.client
-        listing = c.get(family.path("/audiences"))
-        body = _json(listing)
+        candidates: list[str] = []
+        if not self.read_only:
+            everyone = {"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL", "values": [0]}
+            made = c.post(
+                family.path("/audiences"),
+                json_body={"name": self.name(), "type": "DYNAMIC", "rules": [everyone]},
+            )
+            if made.is_success and isinstance(_json(made), Mapping):
+                candidates.append(str(_json(made).get("id")))
+        listing = _json(c.get(family.path("/audiences")))
         items = (
-            body
-            if isinstance(body, list)
-            else (body.get("data") if isinstance(body, Mapping) else None) or []
+            listing
+            if isinstance(listing, list)
+            else (listing.get("data") if isinstance(listing, Mapping) else None) or []
         )
-        for item in items[:10]:
-            if not isinstance(item, Mapping) or item.get("type") != "DYNAMIC":
-                continue
-            page = c.get(family.path(f"/audiences/{item['id']}/members"), params={"first": 1})
-            data = (_json(page) or {}).get("data") if isinstance(_json(page), Mapping) else None
-            if data:
-                member = data[0]
-                guide = "totalOrderValue" in member
-                reference = "ltv" in member or "aov" in member
-                follows = (
-                    BOTH if guide and reference else GUIDE if guide else REFERENCE if reference else NEITHER
-                )
-                self.add(
-                    "consumer shape",
-                    family,
-                    follows,
-                    ", ".join(k for k in ("totalOrderValue", "externalId", "ltv", "aov") if k in member)
-                    or "neither's fields",
-                    page,
-                )
-                return
+        candidates += [
+            str(i["id"]) for i in items[:10] if isinstance(i, Mapping) and i.get("type") == "DYNAMIC"
+        ]
+        for audience_id in dict.fromkeys(candidates):
+            for _ in range(5):  # a real server materializes in the background
+                page = c.get(family.path(f"/audiences/{audience_id}/members"), params={"first": 1})
+                data = (_json(page) or {}).get("data") if isinstance(_json(page), Mapping) else None
+                if data:
+                    member = data[0]
+                    guide = "totalOrderValue" in member
+                    reference = "ltv" in member or "aov" in member
+                    follows = (
+                        BOTH
+                        if guide and reference
+                        else GUIDE
+                        if guide
+                        else REFERENCE
+                        if reference
+                        else NEITHER
+                    )
+                    fields = [k for k in ("totalOrderValue", "externalId", "ltv", "aov") if k in member]
+                    self.add("consumer shape", family, follows, ", ".join(fields) or "neither's fields", page)
+                    return
+                if page.status_code != 200:
+                    break
         self.add("consumer shape", family, UNJUDGED, "no dynamic audience with members to look at", None)
 
     def _import(self, family: Family, audience_id: str) -> None:
@@ -305,6 +330,9 @@ class _Probe:
         final: httpx.Response | None = put
         for _ in range(20):
             if family is V1:
+                # The guide has no read of one import; a job may only progress when it is read, which the
+                # reference's GET .../import does (same world). Only the guide's own rendering is judged.
+                c.get(API.path(f"/audiences/{audience_id}/import"))
                 final = c.get(family.path(f"/audiences/{audience_id}"), params={"include": "imports"})
                 imports = (_json(final) or {}).get("imports") if isinstance(_json(final), Mapping) else None
                 status = imports[-1].get("status") if imports else None
@@ -379,7 +407,7 @@ def drift_table(points: list[DriftPoint]) -> str:
             else "neither clearly"
         )
         lines.append(
-            f"{family}: follows {verdict} ({guide} guide, {reference} reference, {votes.count(NEITHER)} neither, "
-            f"{votes.count(BOTH)} both, {votes.count(UNJUDGED)} not judged)"
+            f"{family}: follows {verdict} ({guide} guide, {reference} reference, "
+            f"{votes.count(NEITHER)} neither, {votes.count(BOTH)} both, {votes.count(UNJUDGED)} not judged)"
         )
     return "\n".join(lines)

@@ -58,6 +58,8 @@ def build_config(options: RunOptions) -> dict[str, Any]:
         },
         "phases": phases,
         "suppress-health-check": ["all"],
+        # Every failure of an operation, not just its first: a conformance report lists them all.
+        "continue-on-failure": True,
         "request-timeout": options.request_timeout,
     }
     if options.seed is not None:
@@ -84,7 +86,9 @@ def prune_spec(spec: dict[str, Any], keep: Callable[[str, str], bool]) -> dict[s
     for path, item in (pruned.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
-        remaining = {key: value for key, value in item.items() if key not in _METHODS or keep(key.upper(), path)}
+        remaining = {
+            key: value for key, value in item.items() if key not in _METHODS or keep(key.upper(), path)
+        }
         if any(key in _METHODS for key in remaining):
             paths[path] = remaining
             for key, operation in remaining.items():
@@ -98,7 +102,11 @@ def prune_spec(spec: dict[str, Any], keep: Callable[[str, str], bool]) -> dict[s
             for response in (operation.get("responses") or {}).values():
                 links = response.get("links") if isinstance(response, dict) else None
                 if isinstance(links, dict):
-                    for name in [n for n, link in links.items() if isinstance(link, dict) and link.get("operationId") not in kept_ids]:
+                    for name in [
+                        n
+                        for n, link in links.items()
+                        if isinstance(link, dict) and link.get("operationId") not in kept_ids
+                    ]:
                         del links[name]
     return pruned
 
@@ -121,7 +129,7 @@ def _keeper(options: RunOptions, only: tuple[str, str] | None) -> Callable[[str,
 def load_schema(options: RunOptions, spec: dict[str, Any], only: tuple[str, str] | None = None) -> Any:
     """The spec as a schemathesis schema, restricted to the families (and to one operation when `only`)."""
     config = SchemathesisConfig.from_dict(build_config(options))
-    schema = schemathesis.openapi.from_dict(prune_spec(spec, _keeper(options, only)), config=config)
+    schema: Any = schemathesis.openapi.from_dict(prune_spec(spec, _keeper(options, only)), config=config)
     regex = "|".join(f"(?:{family.path_regex})" for family in options.families)
     schema = schema.include(path_regex=regex)
     if only is not None:
@@ -294,7 +302,8 @@ def run_schemathesis(
                 if name in options.phases:
                     reason = f" ({event.phase.skip_reason.value})" if event.phase.skip_reason else ""
                     progress(
-                        f"schemathesis: {name} phase {event.status.value}{reason} in {collector.phase_times.get(name, 0):.1f}s"
+                        f"schemathesis: {name} phase {event.status.value}{reason} "
+                        f"in {collector.phase_times.get(name, 0):.1f}s"
                     )
             elif isinstance(event, events.ScenarioStarted):
                 sent_at_start = guard.sent
@@ -312,7 +321,8 @@ def run_schemathesis(
                 )
                 mark = "FAILED" if failed else event.status.value
                 progress(
-                    f"  [{event.phase.value}] {event.recorder.label}: {len(event.recorder.cases)} cases, {mark}"
+                    f"  [{event.phase.value}] {event.recorder.label}: "
+                    f"{len(event.recorder.cases)} cases, {mark}"
                 )
             elif isinstance(event, events.NonFatalError):
                 collector.error(event)
@@ -341,7 +351,7 @@ def run_schemathesis(
                 result.outcomes.append(
                     Outcome(
                         suite="schemathesis",
-                        family=(_family_of_label(label).name if _family_of_label(label) else None),
+                        family=getattr(_family_of_label(label), "name", None),
                         subject=label,
                         check="all checks",
                         status=Status.SKIPPED,

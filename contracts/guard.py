@@ -66,6 +66,8 @@ class RunGuard:
         self.cursors: set[str] = set()
         #: Operation label -> documented business-rule 400 texts (see spec_facts).
         self.business_rejections: dict[str, frozenset[str]] = {}
+        #: Path -> the methods the FULL spec declares there (schemathesis sees a pruned copy).
+        self.declared_methods: dict[str, frozenset[str]] = {}
 
     @property
     def sent(self) -> int:
@@ -186,9 +188,13 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         if safe != case.path_parameters:
             case.path_parameters = safe
     # Cursors are opaque tokens the server issues: a made-up one is not valid data, whatever its shape.
-    if case.query and "after" in case.query and _positive_at(case, ParameterLocation.QUERY):
-        if not guard.known_cursor(case.query["after"]):
-            del case.query["after"]
+    if (
+        case.query
+        and "after" in case.query
+        and _positive_at(case, ParameterLocation.QUERY)
+        and not guard.known_cursor(case.query["after"])
+    ):
+        del case.query["after"]
     if case.method.upper() in {"POST", "PUT", "PATCH"}:
         guard.prefixed(case.body)
         if _positive_at(case, ParameterLocation.BODY):
@@ -197,7 +203,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
 
 
 def _align_rule_owner(case: Any) -> None:
-    """The reference rule bodies repeat the path's audienceId (facts 5.5); a valid case agrees with its path."""
+    """Reference rule bodies repeat the path's audienceId (facts 5.5): a valid case agrees with its path."""
     owner = (case.path_parameters or {}).get("audienceId")
     if owner is None or "/rules" not in case.path or not case.path.startswith("/api/audiences/"):
         return
@@ -215,6 +221,19 @@ def _align_rule_owner(case: Any) -> None:
 _RESOURCE_CHECKS = frozenset({"ensure_resource_availability", "use_after_free"})
 
 
+_METHOD_CHECKS = frozenset({"unsupported_method", "allow_header_conformance"})
+_IMPLICIT = frozenset({"HEAD", "OPTIONS"})
+
+
+def _pruned_method_verdict(failure: Any, case: Any, response: Any, declared: frozenset[str]) -> bool:
+    """Whether a method verdict only comes from the run's focus hiding methods the full spec declares."""
+    if "unsupported_method" in failure.checks:
+        return case.method.upper() in declared
+    values = response.headers.get("allow") or response.headers.get("Allow") or []
+    advertised = {m.strip().upper() for value in values for m in value.split(",") if m.strip()}
+    return advertised - _IMPLICIT == declared - _IMPLICIT
+
+
 @schemathesis.hook
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
     """Keep every failure, except two that are not the server's fault.
@@ -226,8 +245,16 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     if guard is None:
         return True
     checks = set(getattr(failure, "checks", ()))
+    declared = guard.declared_methods.get(case.path)
+    if (
+        declared is not None
+        and checks & _METHOD_CHECKS
+        and _pruned_method_verdict(failure, case, response, declared)
+    ):
+        return False
     if checks & _RESOURCE_CHECKS and any(
-        isinstance(value, str) and value == f"{guard.prefix}not-ours" for value in (case.path_parameters or {}).values()
+        isinstance(value, str) and value == f"{guard.prefix}not-ours"
+        for value in (case.path_parameters or {}).values()
     ):
         return False
     if "positive_data_acceptance" not in checks:

@@ -87,7 +87,10 @@ class Judge:
             outcome = self.outcomes.get(key)
             if outcome is None:
                 outcome = self.outcomes[key] = Outcome(
-                    suite="schemathesis", family=family.name if family else None, subject=match.label, check=name,
+                    suite="schemathesis",
+                    family=family.name if family else None,
+                    subject=match.label,
+                    check=name,
                     status=Status.PASSED,
                 )
             outcome.runs += 1
@@ -100,7 +103,9 @@ class Judge:
                         Problem(
                             title=failure.title,
                             message=failure.message,
-                            curl=curl_command(request.method, str(request.url), sent_headers, body, secrets=self.secrets),
+                            curl=curl_command(
+                                request.method, str(request.url), sent_headers, body, secrets=self.secrets
+                            ),
                             status_code=response.status_code,
                             snippet=response.text[:300],
                             phase=f"scenario {self.current}",
@@ -108,7 +113,7 @@ class Judge:
                     )
 
     def merge_into(self, outcomes: list[Outcome]) -> None:
-        """Fold these outcomes into a run's: same (family, operation, check) adds up, new ones are appended."""
+        """Fold these outcomes into a run's: the same (family, operation, check) adds up, others append."""
         existing = {outcome.key: outcome for outcome in outcomes}
         for outcome in self.outcomes.values():
             twin = existing.get(outcome.key)

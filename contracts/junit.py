@@ -74,13 +74,9 @@ def junit_xml(result: RunResult) -> str:
             "errors": sum(o.status == Status.ERROR for o in outcomes),
             "skipped": sum(o.status == Status.SKIPPED for o in outcomes),
         }
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=suite_name,
-            time=f"{sum(o.duration for o in outcomes):.3f}",
-            **{key: str(value) for key, value in counts.items()},
-        )
+        attributes = {"name": suite_name, "time": f"{sum(o.duration for o in outcomes):.3f}"}
+        attributes.update({key: str(value) for key, value in counts.items()})
+        suite = ET.SubElement(root, "testsuite", attributes)
         used: set[tuple[str, str]] = set()
         for outcome in outcomes:
             name = outcome.test_name

@@ -1,4 +1,4 @@
-"""Which spec operation a concrete request is: `GET /api/v1/audiences/abc` is `GET /api/v1/audiences/{audienceId}`.
+"""Which spec operation a request is: `GET /api/v1/audiences/abc` is `GET /api/v1/audiences/{audienceId}`.
 
 The scripted scenarios send plain requests; to judge them with the same registered checks as
 schemathesis' cases, each is matched to its operation (literal segments beat parameters, so
@@ -34,7 +34,8 @@ class OperationIndex:
             methods = {m.upper() for m in _METHODS if m in item}
             segments = template.strip("/").split("/")
             pattern = "/" + "/".join(
-                f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") and s.endswith("}") else re.escape(s) for s in segments
+                f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") and s.endswith("}") else re.escape(s)
+                for s in segments
             )
             # Sort key: more literal segments first, then longer paths.
             literal = tuple(0 if s.startswith("{") else 1 for s in segments)

@@ -21,8 +21,8 @@ from contracts.guard import RunGuard, activate
 from contracts.ledger import Ledger
 from contracts.options import ALL_PHASES, RunOptions
 from contracts.results import Outcome, Problem, RunResult, Status
-from contracts.spec_facts import business_rejections
 from contracts.runner import _finish, load_spec, planned_scenarios, run_scenarios
+from contracts.spec_facts import business_rejections, declared_methods
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 _SESSION_KEY = pytest.StashKey["_Session"]()
@@ -35,11 +35,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fanfare-second-token", default=None, help="a secret key of another organization")
     group.addoption("--fanfare-family", default="both", choices=("v1", "api", "both"))
     group.addoption("--fanfare-max-examples", type=int, default=10)
-    group.addoption("--fanfare-phases", default=",".join(ALL_PHASES), help="schemathesis phases, comma-separated")
+    group.addoption(
+        "--fanfare-phases", default=",".join(ALL_PHASES), help="schemathesis phases, comma-separated"
+    )
     group.addoption("--fanfare-read-only", action="store_true", help="send only GET requests")
     group.addoption("--fanfare-rate-limit", default=None, metavar="N/s")
     group.addoption("--fanfare-seed", type=int, default=None)
-    group.addoption("--fanfare-scenario", action="append", default=None, help="only this scenario (repeatable)")
+    group.addoption(
+        "--fanfare-scenario", action="append", default=None, help="only this scenario (repeatable)"
+    )
     group.addoption(
         "--fanfare-app",
         default=None,
@@ -102,10 +106,17 @@ class _Session:
             ledger=self.ledger, prefix=options.prefix, read_only=options.read_only, rate=options.rate_limit
         )
         self.guard.business_rejections = business_rejections(self.spec)
+        self.guard.declared_methods = declared_methods(self.spec)
         self.http = make_http_client(options.base_url, app=options.app, timeout=options.request_timeout)
         self.client = Client(self.http, self.guard, token=options.token, secrets=options.secrets)
         self.second = (
-            Client(self.http, self.guard, token=options.second_token, secrets=options.secrets, journal=self.client.journal)
+            Client(
+                self.http,
+                self.guard,
+                token=options.second_token,
+                secrets=options.secrets,
+                journal=self.client.journal,
+            )
             if options.second_token
             else None
         )
@@ -171,14 +182,20 @@ class ContractItem(pytest.Item):
         result = shared.result()
         if self.kind == "operation":
             phases = tuple(p for p in options.phases if p != "stateful")
-            run_schemathesis(_replace(options, phases=phases), shared.spec, shared.guard, result, _quiet, only=self.payload)
+            run_schemathesis(
+                _replace(options, phases=phases), shared.spec, shared.guard, result, _quiet, only=self.payload
+            )
         elif self.kind == "stateful":
-            run_schemathesis(_replace(options, phases=("stateful",)), shared.spec, shared.guard, result, _quiet)
+            run_schemathesis(
+                _replace(options, phases=("stateful",)), shared.spec, shared.guard, result, _quiet
+            )
         elif self.kind == "scenario":
             scenario, family, reason = self.payload
             if reason:
                 pytest.skip(reason)
-            scoped = _replace(options, only_scenarios=(scenario.name,), family=family.name if family else options.family)
+            scoped = _replace(
+                options, only_scenarios=(scenario.name,), family=family.name if family else options.family
+            )
             run_scenarios(scoped, shared.spec, shared.client, shared.second, result, _quiet)
             skipped = [o for o in result.outcomes if o.status == Status.SKIPPED]
             if skipped and len(skipped) == len(result.outcomes):
@@ -187,14 +204,21 @@ class ContractItem(pytest.Item):
             closing = shared.close()
             if closing.leftovers:
                 raise ContractFailed(
-                    "left behind: " + ", ".join(f"{item.kind} {item.id} ({item.cleanup_error})" for item in closing.leftovers)
+                    "left behind: "
+                    + ", ".join(f"{item.kind} {item.id} ({item.cleanup_error})" for item in closing.leftovers)
                 )
             return
         problems = [o for o in result.outcomes if o.status in (Status.FAILED, Status.ERROR)]
         if result.errors:
             problems.append(
-                Outcome(suite="run", family=None, subject="run", check="run", status=Status.ERROR,
-                        problems=[Problem(title=e) for e in result.errors])
+                Outcome(
+                    suite="run",
+                    family=None,
+                    subject="run",
+                    check="run",
+                    status=Status.ERROR,
+                    problems=[Problem(title=e) for e in result.errors],
+                )
             )
         if problems:
             raise ContractFailed(_explain(problems))
@@ -229,13 +253,19 @@ def _items(session: pytest.Session, options: RunOptions) -> Iterator[ContractIte
                 if method in item and (not options.read_only or method == "get"):
                     label = f"{method.upper()} {path}"
                     yield ContractItem.from_parent(
-                        session, name=f"fanfare[{family.name}] {label}", kind="operation", payload=(method.upper(), path)
+                        session,
+                        name=f"fanfare[{family.name}] {label}",
+                        kind="operation",
+                        payload=(method.upper(), path),
                     )
     if "stateful" in options.phases:
         yield ContractItem.from_parent(session, name="fanfare stateful", kind="stateful")
     for scenario, family, reason in planned_scenarios(options):
         yield ContractItem.from_parent(
-            session, name=f"fanfare scenario {scenario.test_name(family)}", kind="scenario", payload=(scenario, family, reason)
+            session,
+            name=f"fanfare scenario {scenario.test_name(family)}",
+            kind="scenario",
+            payload=(scenario, family, reason),
         )
     yield ContractItem.from_parent(session, name="fanfare cleanup", kind="cleanup")
 
@@ -244,7 +274,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fanfare_contract: a test of the Fanfare Admin API contract suite")
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     options = _options(config)
     if options is None:
         return

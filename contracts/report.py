@@ -146,7 +146,8 @@ def markdown(result: RunResult) -> str:
         outcomes = by_check[check]
         failed = [o.subject for o in outcomes if o.status in (Status.FAILED, Status.ERROR)]
         out.append(
-            f"| `{check}` | {len(outcomes)} | {_cell(', '.join(failed)) or '-'} | {sum(o.runs for o in outcomes)} |"
+            f"| `{check}` | {len(outcomes)} | {_cell(', '.join(failed)) or '-'} | "
+            f"{sum(o.runs for o in outcomes)} |"
         )
     out.append("")
     if result.errors or result.incomplete or result.notes:
@@ -165,7 +166,8 @@ def markdown(result: RunResult) -> str:
         out.append(f"{len(result.cleaned)} entities deleted, {len(result.leftovers)} left behind.")
         for item in result.leftovers:
             out.append(
-                f"- **left behind**: {item.kind} `{item.id}` {_cell(item.name or '')}: {_cell(item.cleanup_error or '')}"
+                f"- **left behind**: {item.kind} `{item.id}` {_cell(item.name or '')}: "
+                f"{_cell(item.cleanup_error or '')}"
             )
         out.append("")
     if result.timings:

@@ -6,6 +6,7 @@ calls) judge with these, so a rule is written once and unit-tested without a ser
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,14 +61,12 @@ def error_envelope_problems(family: Family, status: int, body: Any) -> list[str]
                 'it uses the reference envelope ("validation_error"/"issues") on the guide family'
             )
         details = body.get("details")
-        if details is not None:
-            if not isinstance(details, list) or not all(
-                isinstance(d, Mapping)
-                and isinstance(d.get("field"), str)
-                and isinstance(d.get("message"), str)
-                for d in details
-            ):
-                problems.append('"details" is not a list of {field, message}')
+        well_formed = isinstance(details, list) and all(
+            isinstance(d, Mapping) and isinstance(d.get("field"), str) and isinstance(d.get("message"), str)
+            for d in details
+        )
+        if details is not None and not well_formed:
+            problems.append('"details" is not a list of {field, message}')
         if error == "Validation failed" and not details:
             problems.append('"Validation failed" without "details" naming the fields')
         if "message" in body and not isinstance(body["message"], str):
@@ -121,7 +120,7 @@ def experience_status_problem(
     """Whether a guide experience's `status` agrees with its `openAt`/`closeAt` at `now`.
 
     draft: no openAt (whatever closeAt says); scheduled: openAt in the future; active: open and not
-    closed; completed: closeAt passed. Instants within `margin` of now are not judged (clocks differ a little).
+    closed; completed: closeAt passed. Instants within `margin` of now are not judged (clocks differ).
     """
     status = body.get("status")
     if not isinstance(status, str):
@@ -151,7 +150,7 @@ def tier_overlaps(tiers: Sequence[tuple[str, float, float | None]]) -> list[str]
     """Overlapping half-open ranges `[start, end)` among (name, start, end-or-None) tiers."""
     problems: list[str] = []
     ordered = sorted(tiers, key=lambda tier: tier[1])
-    for (name_a, start_a, end_a), (name_b, start_b, _end_b) in zip(ordered, ordered[1:], strict=False):
+    for (name_a, start_a, end_a), (name_b, start_b, _end_b) in itertools.pairwise(ordered):
         if end_a is None or end_a > start_b:
             upper = "∞" if end_a is None else f"{end_a:g}"
             problems.append(

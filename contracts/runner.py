@@ -19,13 +19,13 @@ from contracts.cleanup import clean_up
 from contracts.client import Client, make_http_client
 from contracts.engine import run_schemathesis
 from contracts.families import FAMILIES, Family
-from contracts.judge import Judge
 from contracts.guard import BudgetExhausted, ReadOnlyViolation, RunGuard, activate
+from contracts.judge import Judge
 from contracts.ledger import Ledger
 from contracts.options import RunOptions
 from contracts.results import Outcome, Problem, RunResult, Status
-from contracts.spec_facts import business_rejections
 from contracts.scenarios.base import Scenario, ScenarioContext, ScenarioFailure, ScenarioSkip
+from contracts.spec_facts import business_rejections, declared_methods
 
 __all__ = ["load_spec", "planned_scenarios", "run_scenarios", "run_suite"]
 
@@ -216,6 +216,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     try:
         spec = load_spec(options)
         guard.business_rejections = business_rejections(spec)
+        guard.declared_methods = declared_methods(spec)
         with activate(guard):
             if options.phases:
                 run_schemathesis(options, spec, guard, result, say)

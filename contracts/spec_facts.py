@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["VALIDATION_MARKERS", "business_rejections"]
+__all__ = ["VALIDATION_MARKERS", "business_rejections", "declared_methods"]
 
 #: The `error` texts of plain request-validation failures (D7): never a business rule.
 VALIDATION_MARKERS = frozenset({"Validation failed", "validation_error"})
@@ -42,7 +42,9 @@ def business_rejections(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
                 continue
             response = _resolve(spec, (operation.get("responses") or {}).get("400"))
             texts: set[str] = set()
-            for media in ((response or {}).get("content") or {}).values() if isinstance(response, Mapping) else ():
+            for media in (
+                ((response or {}).get("content") or {}).values() if isinstance(response, Mapping) else ()
+            ):
                 examples = [media.get("example")] + [
                     _resolve(spec, example).get("value") for example in (media.get("examples") or {}).values()
                 ]
@@ -57,3 +59,12 @@ def business_rejections(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
             if texts:
                 table[f"{method.upper()} {path}"] = frozenset(texts)
     return table
+
+
+def declared_methods(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Path template -> the methods the spec declares on it."""
+    return {
+        path: frozenset(method.upper() for method in _METHODS if method in item)
+        for path, item in (spec.get("paths") or {}).items()
+        if isinstance(item, Mapping)
+    }

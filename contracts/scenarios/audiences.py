@@ -26,9 +26,9 @@ def _listed_ids(ctx: ScenarioContext, family_path: str) -> set[str]:
     ctx.expect_status(response, 200, "Could not list audiences")
     body = ctx.json(response)
     if isinstance(body, list):
-        return {item.get("id") for item in body if isinstance(item, Mapping)}
+        return {str(item.get("id")) for item in body if isinstance(item, Mapping)}
     items = ctx.walk_members(family_path, first=100)
-    return {item.get("id") for item in items}
+    return {str(item.get("id")) for item in items}
 
 
 @scenario("audience_create_get_round_trip")
@@ -116,7 +116,8 @@ def _updated_at_moved(ctx: ScenarioContext, before: Mapping[str, Any], after: Ma
         ctx.expect(
             now is None or now <= t0,
             "updatedAt not bumped by an update",
-            f"updatedAt stayed {before.get('updatedAt')} though the server's clock reads {probe.get('createdAt')}",
+            f"updatedAt stayed {before.get('updatedAt')} though the server's clock reads "
+            f"{probe.get('createdAt')}",
         )
 
 
@@ -143,7 +144,7 @@ def delete_archives(ctx: ScenarioContext) -> None:
 
 @scenario("audience_include_relations", families=("v1",))
 def include_relations(ctx: ScenarioContext) -> None:
-    """`include` adds exactly the relations it names (guide family; a single get defaults to rules,imports)."""
+    """`include` adds exactly the relations it names (guide family; a get defaults to rules,imports)."""
     fam = ctx.fam
     created = ctx.create_audience("dynamic", "include", [dict(DYNAMIC_RULE)])
     audience_id = created["id"]
@@ -208,7 +209,8 @@ def cross_family_visibility(ctx: ScenarioContext) -> None:
         ctx.expect(
             body.get("type") == read_on.static_type,
             "Type not rendered in the reading family's dialect",
-            f"made as {made_on.static_type} on {made_on.prefix}, read as {body.get('type')!r} on {read_on.prefix} "
+            f"made as {made_on.static_type} on {made_on.prefix}, "
+            f"read as {body.get('type')!r} on {read_on.prefix} "
             f"(expected {read_on.static_type})",
         )
     # A delete through one family hides it in both.

@@ -227,7 +227,7 @@ class ScenarioContext:
                 "Members page is not {data, pageInfo}",
                 _snippet(response),
             )
-            members.extend(item for item in page["data"] if isinstance(item, Mapping))
+            members.extend(dict(item) for item in page["data"] if isinstance(item, Mapping))
             after = page["pageInfo"].get("endCursor")
             if after is None or not page["data"]:
                 return members

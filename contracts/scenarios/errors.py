@@ -9,7 +9,7 @@ from contracts.scenarios.base import ScenarioContext, scenario
 
 @scenario("error_envelope_validation")
 def validation_envelope(ctx: ScenarioContext) -> None:
-    """A create without a name is 400 `Validation failed` + details (guide) or `validation_error` + issues (reference)."""
+    """A create without a name: 400 `Validation failed`+details (guide), `validation_error`+issues (ref.)."""
     fam = ctx.fam
     response = ctx.client.post(
         fam.path("/audiences"), json_body={"type": "DYNAMIC", "description": ctx.name("invalid")}

@@ -1,4 +1,4 @@
-"""Experience scenarios (guide family): status from the schedule, duplicate defaults, delete of an active one."""
+"""Experience scenarios (guide family): status from the schedule, duplicate defaults, active deletes."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _server_now(ctx: ScenarioContext) -> tuple[dict[str, Any], datetime]:
 
 @scenario("experience_status_follows_schedule", families=("v1",))
 def status_follows_schedule(ctx: ScenarioContext) -> None:
-    """No openAt is draft; openAt past and no closeAt is active; openAt future is scheduled; closeAt past is completed."""
+    """No openAt is draft; openAt past is active; openAt future is scheduled; closeAt past is completed."""
     ctx.require("post", V1.path("/experiences"))
     draft, now = _server_now(ctx)
     ctx.expect(
@@ -52,7 +52,8 @@ def status_follows_schedule(ctx: ScenarioContext) -> None:
         ctx.expect(
             created.get("status") == expected,
             "Experience status disagrees with its schedule",
-            f"created with {schedule} at {_iso(now)}: status {created.get('status')!r}, expected {expected!r}",
+            f"created with {schedule} at {_iso(now)}: status {created.get('status')!r}, "
+            f"expected {expected!r}",
         )
         response = ctx.client.get(V1.path(f"/experiences/{created['id']}"))
         ctx.expect_status(response, 200, "Could not read the experience back")

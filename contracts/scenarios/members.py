@@ -13,7 +13,7 @@ EVERYONE = [{"field": "totalOrders", "operator": "GREATER_THAN_OR_EQUAL", "value
 
 
 def _subject(ctx: ScenarioContext) -> str:
-    """The audience a members scenario reads: everyone (made by this run), or an existing one when read-only."""
+    """The audience a members scenario reads: everyone (made by this run), or an existing one (read-only)."""
     if ctx.read_only:
         return str(existing_audience(ctx, max_count=ctx.options.walk_cap)["id"])
     cached = ctx._cache.get("everyone")
@@ -49,7 +49,7 @@ def members_walk(ctx: ScenarioContext) -> None:
             added == len(ids), "addedCount is not the number of new members", f"{added!r} for {len(ids)} ids"
         )
         members = ctx.walk_members(fam.path(f"/audiences/{audience['id']}/members"), first=10)
-        seen = [m.get("id") for m in members]
+        seen = [str(m.get("id")) for m in members]
         repeated = rules.duplicates(seen)
         ctx.expect(not repeated, "Paging returns a member twice", f"repeated: {repeated[:5]}")
         ctx.expect(
@@ -67,7 +67,7 @@ def members_walk(ctx: ScenarioContext) -> None:
     if count > ctx.options.walk_cap:
         raise ScenarioSkip(f"{count} members is more than --walk-cap {ctx.options.walk_cap}")
     members = ctx.walk_members(fam.path(f"/audiences/{audience_id}/members"), first=37)
-    seen = [m.get("id") for m in members]
+    seen = [str(m.get("id")) for m in members]
     repeated = rules.duplicates(seen)
     ctx.expect(not repeated, "Paging returns a member twice", f"repeated: {repeated[:5]}")
     ctx.expect(

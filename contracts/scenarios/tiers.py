@@ -23,7 +23,7 @@ def _count(ctx: ScenarioContext, audience_id: str) -> int:
 
 @scenario("tiers_partition_consumers")
 def tiers_partition(ctx: ScenarioContext) -> None:
-    """Tier members do not overlap, each sits in its tier's range, and the counts add up to everyone above the first start."""
+    """Tiers do not overlap, members sit in their range, counts add up to everyone from the first start."""
     fam = ctx.fam
     path = fam.path("/audiences/loyalty-tiers")
     ctx.require("post", path)

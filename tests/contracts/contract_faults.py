@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]],
+    Awaitable[None],
+]
 
 SECOND_KEY_MARK = "_contract_suite_2"  # the second token of the tests ends with this
 
@@ -73,7 +76,9 @@ class Fault:
     async def after(self, ex: Exchange) -> None:
         return None
 
-    async def call(self, method: str, path: str, headers: dict[str, str], body: Any = None, query: str = "") -> Exchange:
+    async def call(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None, query: str = ""
+    ) -> Exchange:
         assert self.middleware is not None
         return await self.middleware.call(method, path, headers, body, query)
 
@@ -145,7 +150,9 @@ class FaultMiddleware:
         await self.app(inner, receive, send)
         ex.response_body = b"".join(chunks)
 
-    async def call(self, method: str, path: str, headers: dict[str, str], body: Any = None, query: str = "") -> Exchange:
+    async def call(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None, query: str = ""
+    ) -> Exchange:
         """A request of the fault's own to the unbroken app (to look something up)."""
         raw = json.dumps(body).encode() if body is not None else b""
         hdrs = {k: v for k, v in headers.items() if k in ("authorization",)}
@@ -175,7 +182,11 @@ V1_AUD = r"/api/v1/audiences/(?P<id>[^/]+)"
 class Func(Fault):
     """A fault from two small functions (most rows need only one of them)."""
 
-    def __init__(self, before: Callable[[Exchange], None] | None = None, after: Callable[[Exchange], None] | None = None):
+    def __init__(
+        self,
+        before: Callable[[Exchange], None] | None = None,
+        after: Callable[[Exchange], None] | None = None,
+    ):
         super().__init__()
         self._before, self._after = before, after
 
@@ -257,7 +268,9 @@ def accepts_invalid_body() -> Fault:
     class Accepts(Fault):
         async def after(self, ex: Exchange) -> None:
             if ex.matches("POST", r"/api/v1/audiences") and ex.status == 400:
-                made = await self.call("POST", "/api/v1/audiences", ex.headers, {"name": "fct-fault-made", "type": "STATIC"})
+                made = await self.call(
+                    "POST", "/api/v1/audiences", ex.headers, {"name": "fct-fault-made", "type": "STATIC"}
+                )
                 ex.status, ex.response_body = made.status, made.response_body
 
     return Accepts()
@@ -266,7 +279,9 @@ def accepts_invalid_body() -> Fault:
 def rejects_valid_first() -> Fault:
     def before(ex: Exchange) -> None:
         if ex.path.endswith("/members") and ex.query.get("first") not in (None, "20"):
-            ex.answer(400, {"error": "Validation failed", "details": [{"field": "first", "message": "Unsupported"}]})
+            ex.answer(
+                400, {"error": "Validation failed", "details": [{"field": "first", "message": "Unsupported"}]}
+            )
 
     return Func(before=before)
 
@@ -352,7 +367,9 @@ def round_trip_changes_name() -> Fault:
 def include_ignored() -> Fault:
     def after(ex: Exchange) -> None:
         if ex.matches("GET", V1_AUD) and ex.status == 200:
-            _edit_json(ex, lambda body: body.update(rules=body.get("rules", []), imports=body.get("imports", [])))
+            _edit_json(
+                ex, lambda body: body.update(rules=body.get("rules", []), imports=body.get("imports", []))
+            )
 
     return Func(after=after)
 
@@ -424,7 +441,11 @@ class DuplicatePages(Fault):
 
 def first_not_capped() -> Fault:
     def before(ex: Exchange) -> None:
-        if ex.path.endswith("/members") and ex.query.get("first", "").isdigit() and int(ex.query["first"]) > 100:
+        if (
+            ex.path.endswith("/members")
+            and ex.query.get("first", "").isdigit()
+            and int(ex.query["first"]) > 100
+        ):
             ex.query["first"] = "100"
 
     return Func(before=before)
@@ -492,7 +513,9 @@ class TiersOverlap(Fault):
         prefix = ex.path[: ex.path.index("/audiences/")]
         first = self.first_of[match.group("id")]
         what = match.group("what")
-        other = await self.call("GET", f"{prefix}/audiences/{first}/{what}", ex.headers, query=urlencode(ex.query))
+        other = await self.call(
+            "GET", f"{prefix}/audiences/{first}/{what}", ex.headers, query=urlencode(ex.query)
+        )
         mine = ex.json()
         theirs = other.json()
         if what == "count":
@@ -534,7 +557,10 @@ def experience_status_frozen() -> Fault:
 def duplicate_misnamed() -> Fault:
     def after(ex: Exchange) -> None:
         if ex.matches("POST", r"/api/v1/experiences/[^/]+/duplicate") and ex.status == 201:
-            _edit_json(ex, lambda body: body.update(name=str(body.get("name", "")).replace("Copy of ", "") + " (copy)"))
+            _edit_json(
+                ex,
+                lambda body: body.update(name=str(body.get("name", "")).replace("Copy of ", "") + " (copy)"),
+            )
 
     return Func(after=after)
 
@@ -559,7 +585,9 @@ def guide_envelope_on_reference() -> Fault:
         if ex.path.startswith("/api/") and not ex.path.startswith("/api/v1/") and ex.status == 400:
             body = ex.json()
             if isinstance(body, dict) and body.get("error") == "validation_error":
-                ex.set_json({"error": "Validation failed", "details": [{"field": "body", "message": "Invalid"}]})
+                ex.set_json(
+                    {"error": "Validation failed", "details": [{"field": "body", "message": "Invalid"}]}
+                )
 
     return Func(after=after)
 
@@ -620,101 +648,389 @@ CREATE_V1 = "POST /api/v1/audiences"
 
 CATALOGUE: tuple[FaultRow, ...] = (
     # schemathesis' built-in failure classes
-    FaultRow("server_error", "500 on a members search", server_error_on_search, "not_a_server_error",
-             "built-in check", (MEMBERS_V1,)),
-    FaultRow("undeclared_status", "/count answers 202, a status the spec does not declare",
-             undeclared_status_on_count, "status_code_conformance", "built-in check",
-             ("GET /api/v1/audiences/{audienceId}/count",)),
-    FaultRow("wrong_create_status", "guide create answers 200 instead of 201", create_answers_200,
-             "status_code_conformance", "built-in check", (CREATE_V1,)),
-    FaultRow("missing_required_field", "a created guide audience without `version`", missing_required_field,
-             "response_schema_conformance", "built-in check", (CREATE_V1,)),
-    FaultRow("wrong_field_type", "`version` sent as a string", wrong_field_type, "response_schema_conformance",
-             "built-in check", (CREATE_V1,)),
-    FaultRow("wrong_content_type", "the audience list answered as text/plain", wrong_content_type,
-             "content_type_conformance", "built-in check", ("GET /api/v1/audiences",)),
-    FaultRow("accepts_invalid_body", "an invalid create is accepted", accepts_invalid_body,
-             "negative_data_rejection", "built-in check", (CREATE_V1,), ("coverage",)),
-    FaultRow("rejects_valid_input", "a valid `first` is refused", rejects_valid_first, "positive_data_acceptance",
-             "built-in check", (MEMBERS_V1,), ("coverage",)),
-    FaultRow("ignored_auth", "requests without a key are served", ignores_auth, "ignored_auth", "built-in check",
-             ("GET /api/v1/audiences",), ("coverage",)),
-    FaultRow("unsupported_method_404", "undeclared methods answer 404 instead of 405", method_not_allowed_is_404,
-             "unsupported_method", "built-in check", ("GET /api/v1/audiences",), ("coverage",)),
-    FaultRow("wrong_allow_header", "`Allow` lists the wrong methods", wrong_allow_header,
-             "allow_header_conformance", "built-in check", ("GET /api/v1/audiences", CREATE_V1), ("coverage",)),
-    FaultRow("use_after_free", "DELETE answers 200 but the audience stays readable", DeleteDoesNotDelete,
-             "use_after_free", "built-in check",
-             (CREATE_V1, AUDIENCE_V1, "DELETE /api/v1/audiences/{audienceId}"), ("stateful",)),
-    FaultRow("resource_unavailable", "a created audience's /count is a 404", ReadAfterCreateIs404,
-             "ensure_resource_availability", "built-in check",
-             (CREATE_V1, "GET /api/v1/audiences/{audienceId}/count"), ("stateful",)),
+    FaultRow(
+        "server_error",
+        "500 on a members search",
+        server_error_on_search,
+        "not_a_server_error",
+        "built-in check",
+        (MEMBERS_V1,),
+    ),
+    FaultRow(
+        "undeclared_status",
+        "/count answers 202, a status the spec does not declare",
+        undeclared_status_on_count,
+        "status_code_conformance",
+        "built-in check",
+        ("GET /api/v1/audiences/{audienceId}/count",),
+    ),
+    FaultRow(
+        "wrong_create_status",
+        "guide create answers 200 instead of 201",
+        create_answers_200,
+        "status_code_conformance",
+        "built-in check",
+        (CREATE_V1,),
+    ),
+    FaultRow(
+        "missing_required_field",
+        "a created guide audience without `version`",
+        missing_required_field,
+        "response_schema_conformance",
+        "built-in check",
+        (CREATE_V1,),
+    ),
+    FaultRow(
+        "wrong_field_type",
+        "`version` sent as a string",
+        wrong_field_type,
+        "response_schema_conformance",
+        "built-in check",
+        (CREATE_V1,),
+    ),
+    FaultRow(
+        "wrong_content_type",
+        "the audience list answered as text/plain",
+        wrong_content_type,
+        "content_type_conformance",
+        "built-in check",
+        ("GET /api/v1/audiences",),
+    ),
+    FaultRow(
+        "accepts_invalid_body",
+        "an invalid create is accepted",
+        accepts_invalid_body,
+        "negative_data_rejection",
+        "built-in check",
+        (CREATE_V1,),
+        ("coverage",),
+    ),
+    FaultRow(
+        "rejects_valid_input",
+        "a valid `first` is refused",
+        rejects_valid_first,
+        "positive_data_acceptance",
+        "built-in check",
+        (MEMBERS_V1,),
+        ("coverage",),
+    ),
+    FaultRow(
+        "ignored_auth",
+        "requests without a key are served",
+        ignores_auth,
+        "ignored_auth",
+        "built-in check",
+        ("GET /api/v1/audiences",),
+        ("coverage",),
+    ),
+    FaultRow(
+        "unsupported_method_404",
+        "undeclared methods answer 404 instead of 405",
+        method_not_allowed_is_404,
+        "unsupported_method",
+        "built-in check",
+        ("GET /api/v1/audiences",),
+        ("coverage",),
+    ),
+    FaultRow(
+        "wrong_allow_header",
+        "`Allow` lists the wrong methods",
+        wrong_allow_header,
+        "allow_header_conformance",
+        "built-in check",
+        ("GET /api/v1/audiences", CREATE_V1),
+        ("coverage",),
+    ),
+    FaultRow(
+        "use_after_free",
+        "DELETE answers 200 but the audience stays readable",
+        DeleteDoesNotDelete,
+        "use_after_free",
+        "built-in check",
+        (CREATE_V1, AUDIENCE_V1, "DELETE /api/v1/audiences/{audienceId}"),
+        ("stateful",),
+    ),
+    FaultRow(
+        "resource_unavailable",
+        "a created audience's /count is a 404",
+        ReadAfterCreateIs404,
+        "ensure_resource_availability",
+        "built-in check",
+        (CREATE_V1, "GET /api/v1/audiences/{audienceId}/count"),
+        ("stateful",),
+    ),
     # Fanfare's registered checks
-    FaultRow("wrong_envelope_guide", "guide 400s in the reference envelope", reference_envelope_on_guide,
-             "fanfare_error_envelope", "Fanfare check", (CREATE_V1,), ("coverage",),
-             ("error_envelope_validation",)),
-    FaultRow("wrong_envelope_reference", "reference 400s in the guide envelope", guide_envelope_on_reference,
-             "fanfare_error_envelope", "Fanfare check", ("POST /api/audiences",), ("coverage",),
-             ("error_envelope_validation",), "api"),
-    FaultRow("reference_shows_static", "/api renders the guide spelling STATIC", reference_shows_guide_spelling,
-             "fanfare_type_spelling", "Fanfare check", (), (), ("audience_create_get_round_trip",), "api"),
-    FaultRow("page_too_large", "a members page holds one more than `first`", page_larger_than_first,
-             "fanfare_page_size", "Fanfare check", (), (), ("members_walk_matches_count",)),
-    FaultRow("search_ignored_check", "`search` returns every member", search_not_filtering, "fanfare_search_filters",
-             "Fanfare check", (), (), ("members_search_filters",)),
-    FaultRow("answers_for_another_id", "GET by id answers with another id", answers_for_another_id,
-             "fanfare_resource_identity", "Fanfare check", (), (), ("audience_create_get_round_trip",)),
-    FaultRow("status_ignores_schedule", "experiences always say draft", experience_status_frozen,
-             "fanfare_experience_status", "Fanfare check", ("POST /api/v1/experiences",), ("fuzzing",)),
-    FaultRow("tier_bounds_overlap", "tier boundaries in the answer overlap", tier_boundaries_overlap,
-             "fanfare_tiers_disjoint", "Fanfare check", (), (), ("tiers_partition_consumers",)),
-    FaultRow("lists_archived", "the list shows a deleted audience", lists_archived, "fanfare_archived_hidden",
-             "Fanfare check", (), (), ("audience_delete_archives",)),
-    FaultRow("echoes_secret", "the secret key comes back in a header", echoes_secret, "fanfare_no_secret_echo",
-             "Fanfare check", ("GET /api/v1/audiences",), ("fuzzing",)),
+    FaultRow(
+        "wrong_envelope_guide",
+        "guide 400s in the reference envelope",
+        reference_envelope_on_guide,
+        "fanfare_error_envelope",
+        "Fanfare check",
+        (CREATE_V1,),
+        ("coverage",),
+        ("error_envelope_validation",),
+    ),
+    FaultRow(
+        "wrong_envelope_reference",
+        "reference 400s in the guide envelope",
+        guide_envelope_on_reference,
+        "fanfare_error_envelope",
+        "Fanfare check",
+        ("POST /api/audiences",),
+        ("coverage",),
+        ("error_envelope_validation",),
+        "api",
+    ),
+    FaultRow(
+        "reference_shows_static",
+        "/api renders the guide spelling STATIC",
+        reference_shows_guide_spelling,
+        "fanfare_type_spelling",
+        "Fanfare check",
+        (),
+        (),
+        ("audience_create_get_round_trip",),
+        "api",
+    ),
+    FaultRow(
+        "page_too_large",
+        "a members page holds one more than `first`",
+        page_larger_than_first,
+        "fanfare_page_size",
+        "Fanfare check",
+        (),
+        (),
+        ("members_walk_matches_count",),
+    ),
+    FaultRow(
+        "search_ignored_check",
+        "`search` returns every member",
+        search_not_filtering,
+        "fanfare_search_filters",
+        "Fanfare check",
+        (),
+        (),
+        ("members_search_filters",),
+    ),
+    FaultRow(
+        "answers_for_another_id",
+        "GET by id answers with another id",
+        answers_for_another_id,
+        "fanfare_resource_identity",
+        "Fanfare check",
+        (),
+        (),
+        ("audience_create_get_round_trip",),
+    ),
+    FaultRow(
+        "status_ignores_schedule",
+        "experiences always say draft",
+        experience_status_frozen,
+        "fanfare_experience_status",
+        "Fanfare check",
+        ("POST /api/v1/experiences",),
+        ("fuzzing",),
+    ),
+    FaultRow(
+        "tier_bounds_overlap",
+        "tier boundaries in the answer overlap",
+        tier_boundaries_overlap,
+        "fanfare_tiers_disjoint",
+        "Fanfare check",
+        (),
+        (),
+        ("tiers_partition_consumers",),
+    ),
+    FaultRow(
+        "lists_archived",
+        "the list shows a deleted audience",
+        lists_archived,
+        "fanfare_archived_hidden",
+        "Fanfare check",
+        (),
+        (),
+        ("audience_delete_archives",),
+    ),
+    FaultRow(
+        "echoes_secret",
+        "the secret key comes back in a header",
+        echoes_secret,
+        "fanfare_no_secret_echo",
+        "Fanfare check",
+        ("GET /api/v1/audiences",),
+        ("fuzzing",),
+    ),
     # scenarios
-    FaultRow("round_trip_changes_name", "GET returns the name upper-cased", round_trip_changes_name,
-             "audience_create_get_round_trip", "scenario", scenarios=("audience_create_get_round_trip",)),
-    FaultRow("version_not_bumped", "a rule change leaves version at 1", version_not_bumped,
-             "audience_update_bumps_version", "scenario", scenarios=("audience_update_bumps_version",)),
-    FaultRow("delete_keeps_audience", "DELETE does not hide the audience", DeleteDoesNotDelete,
-             "audience_delete_archives", "scenario", scenarios=("audience_delete_archives",)),
-    FaultRow("include_ignored", "relations are sent whatever `include` says", include_ignored,
-             "audience_include_relations", "scenario", scenarios=("audience_include_relations",)),
-    FaultRow("guide_accepts_static_list", "/api/v1 accepts STATIC_LIST", guide_accepts_reference_spelling,
-             "audience_type_spelling", "scenario", scenarios=("audience_type_spelling",)),
-    FaultRow("families_apart", "/api cannot see what /api/v1 made", FamiliesApart, "cross_family_visibility",
-             "scenario", scenarios=("cross_family_visibility",), family="both"),
-    FaultRow("duplicate_pages", "paging repeats a member", DuplicatePages, "members_walk_matches_count", "scenario",
-             scenarios=("members_walk_matches_count",)),
-    FaultRow("count_off_by_one", "/count says one more than the members", count_off_by_one,
-             "members_walk_matches_count", "scenario", scenarios=("members_walk_matches_count",)),
-    FaultRow("first_not_capped", "first=101 is served (as 100)", first_not_capped, "members_first_maximum",
-             "scenario", scenarios=("members_first_maximum",)),
-    FaultRow("search_not_filtering", "`search` returns every member", search_not_filtering,
-             "members_search_filters", "scenario", scenarios=("members_search_filters",)),
-    FaultRow("sync_not_refusing", "syncing a static list is accepted", sync_not_refusing, "sync_not_synced_is_400",
-             "scenario", scenarios=("sync_not_synced_is_400",)),
-    FaultRow("sync_twice", "a second sync while one is pending is accepted", sync_twice, "sync_in_progress_is_409",
-             "scenario", scenarios=("sync_in_progress_is_409",), family="both"),
-    FaultRow("tiers_overlap", "later tiers also hold the first tier's members", TiersOverlap,
-             "tiers_partition_consumers", "scenario", scenarios=("tiers_partition_consumers",)),
-    FaultRow("experience_status_frozen", "experiences always say draft", experience_status_frozen,
-             "experience_status_follows_schedule", "scenario", scenarios=("experience_status_follows_schedule",)),
-    FaultRow("duplicate_misnamed", "a duplicate is named `<name> (copy)`", duplicate_misnamed,
-             "experience_duplicate_defaults", "scenario", scenarios=("experience_duplicate_defaults",)),
-    FaultRow("deletes_active_experience", "an active experience can be deleted", DeletesActiveExperience,
-             "experience_delete_active_is_409", "scenario", scenarios=("experience_delete_active_is_409",)),
-    FaultRow("ignores_auth", "requests without a key are served", ignores_auth, "auth_missing_or_invalid_is_401",
-             "scenario", scenarios=("auth_missing_or_invalid_is_401",)),
-    FaultRow("accepts_publishable_key", "a pk_ key is served as a secret key", accepts_publishable_key,
-             "auth_publishable_key_is_401", "scenario", scenarios=("auth_publishable_key_is_401",)),
-    FaultRow("cross_tenant_leak", "the second key sees the first key's data", cross_tenant_leak, "tenant_isolation",
-             "scenario", scenarios=("tenant_isolation",)),
-    FaultRow("wrong_envelope", "guide 400s in the reference envelope", reference_envelope_on_guide,
-             "error_envelope_validation", "scenario", scenarios=("error_envelope_validation",)),
-    FaultRow("vague_not_found", "404 says `Not Found`", vague_not_found, "error_envelope_not_found", "scenario",
-             scenarios=("error_envelope_not_found",)),
+    FaultRow(
+        "round_trip_changes_name",
+        "GET returns the name upper-cased",
+        round_trip_changes_name,
+        "audience_create_get_round_trip",
+        "scenario",
+        scenarios=("audience_create_get_round_trip",),
+    ),
+    FaultRow(
+        "version_not_bumped",
+        "a rule change leaves version at 1",
+        version_not_bumped,
+        "audience_update_bumps_version",
+        "scenario",
+        scenarios=("audience_update_bumps_version",),
+    ),
+    FaultRow(
+        "delete_keeps_audience",
+        "DELETE does not hide the audience",
+        DeleteDoesNotDelete,
+        "audience_delete_archives",
+        "scenario",
+        scenarios=("audience_delete_archives",),
+    ),
+    FaultRow(
+        "include_ignored",
+        "relations are sent whatever `include` says",
+        include_ignored,
+        "audience_include_relations",
+        "scenario",
+        scenarios=("audience_include_relations",),
+    ),
+    FaultRow(
+        "guide_accepts_static_list",
+        "/api/v1 accepts STATIC_LIST",
+        guide_accepts_reference_spelling,
+        "audience_type_spelling",
+        "scenario",
+        scenarios=("audience_type_spelling",),
+    ),
+    FaultRow(
+        "families_apart",
+        "/api cannot see what /api/v1 made",
+        FamiliesApart,
+        "cross_family_visibility",
+        "scenario",
+        scenarios=("cross_family_visibility",),
+        family="both",
+    ),
+    FaultRow(
+        "duplicate_pages",
+        "paging repeats a member",
+        DuplicatePages,
+        "members_walk_matches_count",
+        "scenario",
+        scenarios=("members_walk_matches_count",),
+    ),
+    FaultRow(
+        "count_off_by_one",
+        "/count says one more than the members",
+        count_off_by_one,
+        "members_walk_matches_count",
+        "scenario",
+        scenarios=("members_walk_matches_count",),
+    ),
+    FaultRow(
+        "first_not_capped",
+        "first=101 is served (as 100)",
+        first_not_capped,
+        "members_first_maximum",
+        "scenario",
+        scenarios=("members_first_maximum",),
+    ),
+    FaultRow(
+        "search_not_filtering",
+        "`search` returns every member",
+        search_not_filtering,
+        "members_search_filters",
+        "scenario",
+        scenarios=("members_search_filters",),
+    ),
+    FaultRow(
+        "sync_not_refusing",
+        "syncing a static list is accepted",
+        sync_not_refusing,
+        "sync_not_synced_is_400",
+        "scenario",
+        scenarios=("sync_not_synced_is_400",),
+    ),
+    FaultRow(
+        "sync_twice",
+        "a second sync while one is pending is accepted",
+        sync_twice,
+        "sync_in_progress_is_409",
+        "scenario",
+        scenarios=("sync_in_progress_is_409",),
+        family="both",
+    ),
+    FaultRow(
+        "tiers_overlap",
+        "later tiers also hold the first tier's members",
+        TiersOverlap,
+        "tiers_partition_consumers",
+        "scenario",
+        scenarios=("tiers_partition_consumers",),
+    ),
+    FaultRow(
+        "experience_status_frozen",
+        "experiences always say draft",
+        experience_status_frozen,
+        "experience_status_follows_schedule",
+        "scenario",
+        scenarios=("experience_status_follows_schedule",),
+    ),
+    FaultRow(
+        "duplicate_misnamed",
+        "a duplicate is named `<name> (copy)`",
+        duplicate_misnamed,
+        "experience_duplicate_defaults",
+        "scenario",
+        scenarios=("experience_duplicate_defaults",),
+    ),
+    FaultRow(
+        "deletes_active_experience",
+        "an active experience can be deleted",
+        DeletesActiveExperience,
+        "experience_delete_active_is_409",
+        "scenario",
+        scenarios=("experience_delete_active_is_409",),
+    ),
+    FaultRow(
+        "ignores_auth",
+        "requests without a key are served",
+        ignores_auth,
+        "auth_missing_or_invalid_is_401",
+        "scenario",
+        scenarios=("auth_missing_or_invalid_is_401",),
+    ),
+    FaultRow(
+        "accepts_publishable_key",
+        "a pk_ key is served as a secret key",
+        accepts_publishable_key,
+        "auth_publishable_key_is_401",
+        "scenario",
+        scenarios=("auth_publishable_key_is_401",),
+    ),
+    FaultRow(
+        "cross_tenant_leak",
+        "the second key sees the first key's data",
+        cross_tenant_leak,
+        "tenant_isolation",
+        "scenario",
+        scenarios=("tenant_isolation",),
+    ),
+    FaultRow(
+        "wrong_envelope",
+        "guide 400s in the reference envelope",
+        reference_envelope_on_guide,
+        "error_envelope_validation",
+        "scenario",
+        scenarios=("error_envelope_validation",),
+    ),
+    FaultRow(
+        "vague_not_found",
+        "404 says `Not Found`",
+        vague_not_found,
+        "error_envelope_not_found",
+        "scenario",
+        scenarios=("error_envelope_not_found",),
+    ),
 )
 
 NOT_APPLICABLE = {
@@ -741,7 +1057,12 @@ def markdown(results: dict[str, tuple[bool, str]] | None = None) -> str:
         "|---|---|---|---|---|" + ("---|" if results else ""),
     ]
     for row in CATALOGUE:
-        focus = ", ".join([*(f"`{op}` ({'+'.join(row.phases)})" for op in row.operations), *(f"`{s}`" for s in row.scenarios)])
+        focus = ", ".join(
+            [
+                *(f"`{op}` ({'+'.join(row.phases)})" for op in row.operations),
+                *(f"`{s}`" for s in row.scenarios),
+            ]
+        )
         line = f"| `{row.name}` | {row.defect} | {row.kind} | `{row.expected}` | {focus} |"
         if results:
             caught, detail = results.get(row.name, (False, "not run"))

@@ -17,7 +17,9 @@ FAULTS_MD = Path(__file__).resolve().parents[2] / "contracts" / "FAULTS.md"
 
 
 def test_faults_md_is_generated_from_the_catalogue():
-    assert FAULTS_MD.read_text(encoding="utf-8") == markdown(), "run: python tests/contracts/contract_faults.py"
+    assert FAULTS_MD.read_text(encoding="utf-8") == markdown(), (
+        "run: python tests/contracts/contract_faults.py"
+    )
 
 
 def test_every_business_check_and_scenario_has_a_fault():
@@ -61,5 +63,5 @@ def run_against(app, row: FaultRow) -> tuple[set[str], float]:
 @pytest.mark.parametrize("row", CATALOGUE, ids=[row.name for row in CATALOGUE])
 def test_the_suite_catches_the_fault(row: FaultRow, mock_app_factory):
     broken = FaultMiddleware(mock_app_factory(), row.make())
-    failing, seconds = run_against(broken, row)
+    failing, _seconds = run_against(broken, row)
     assert row.expected in failing, f"{row.name}: expected {row.expected} to fail, failing: {sorted(failing)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -105,3 +106,43 @@ def test_a_broken_target_fails_and_the_check_is_named(standin: StandIn, standin_
     assert problem.title.startswith("Another organization's key can")
     assert problem.curl and SECOND not in problem.curl and TOKEN not in problem.curl
     assert "$FANFARE_SECOND_TOKEN" in problem.curl
+
+
+def test_ctrl_c_still_cleans_up(standin: StandIn, standin_options: RunOptions, monkeypatch):
+    from contracts.scenarios import REGISTRY
+
+    item = REGISTRY["audience_create_get_round_trip"]
+    original = item.func
+
+    def create_then_interrupt(ctx):  # type: ignore[no-untyped-def]
+        original(ctx)
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(REGISTRY, item.name, dataclasses.replace(item, func=create_then_interrupt))
+    result = run_suite(
+        with_options(standin_options, phases=(), only_scenarios=("audience_create_get_round_trip",))
+    )
+    assert result.interrupted and result.exit_code == 1
+    assert result.cleaned and not result.leftovers
+    assert all(a["archived"] for org in standin.orgs.values() for a in org["audiences"].values())
+
+
+def test_what_cannot_be_deleted_is_reported_as_left_behind(standin: StandIn, standin_options: RunOptions):
+    original = standin.handle
+
+    async def delete_fails(request):  # type: ignore[no-untyped-def]
+        if request.method == "DELETE":
+            from starlette.responses import JSONResponse
+
+            return JSONResponse({"error": "Internal server error"}, 500)
+        return await original(request)
+
+    standin.handle = delete_fails  # type: ignore[method-assign]
+    result = run_suite(
+        with_options(standin_options, phases=(), only_scenarios=("audience_create_get_round_trip",))
+    )
+    assert result.exit_code == 1
+    assert result.leftovers and all(
+        item.cleanup_error and "500" in item.cleanup_error for item in result.leftovers
+    )
+    assert "LEFT BEHIND" in __import__("contracts.report", fromlist=["summary_text"]).summary_text(result)

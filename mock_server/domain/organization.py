@@ -199,7 +199,14 @@ class Organization:
         return self._members[audience.id].positions
 
     def members(self, audience_id: str, request: PageRequest | None = None) -> Page[ConsumerRecord]:
-        return self._page(self.member_positions(audience_id), request or PageRequest())
+        return self.records_of(self.member_page(audience_id, request))
+
+    def member_page(self, audience_id: str, request: PageRequest | None = None) -> Page[int]:
+        """A members page as consumer positions (`records_of` turns it into records)."""
+        return self._select(self.member_positions(audience_id), request or PageRequest())
+
+    def records_of(self, page: Page[int]) -> Page[ConsumerRecord]:
+        return Page(tuple(self.consumers.records(page.items)), page.start_cursor, page.end_cursor)
 
     def count(self, audience_id: str) -> AudienceCount:
         audience = self._fresh(self._active(audience_id))
@@ -238,6 +245,11 @@ class Organization:
     def group_members(
         self, group_id: str, request: PageRequest | None = None, audience_id: str | None = None
     ) -> Page[ConsumerRecord]:
+        return self.records_of(self.group_member_page(group_id, request, audience_id))
+
+    def group_member_page(
+        self, group_id: str, request: PageRequest | None = None, audience_id: str | None = None
+    ) -> Page[int]:
         audiences = self.group_audiences(group_id)
         if audience_id is not None:
             audiences = [a for a in audiences if a.id == audience_id]
@@ -245,7 +257,7 @@ class Organization:
                 raise NotFound("Audience", audience_id)
         sets = [self._members[a.id].positions for a in audiences]
         positions = sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
-        return self._page(positions, request or PageRequest())
+        return self._select(positions, request or PageRequest())
 
     def delete_group(self, group_id: str) -> list[Audience]:
         return [self.archive_audience(a.id) for a in self.group_audiences(group_id)]
@@ -364,13 +376,12 @@ class Organization:
             raise Invalid("Unknown consumer ids", tuple(issues))
         return positions
 
-    def _page(self, positions: Positions, request: PageRequest) -> Page[ConsumerRecord]:
+    def _select(self, positions: Positions, request: PageRequest) -> Page[int]:
         matcher: Callable[[Positions], Any] | None = None
         if request.search:
             needle = request.search
             matcher = lambda chunk: self.consumers.search_mask(chunk, needle)  # noqa: E731
-        page = select(positions, request, matcher)
-        return Page(tuple(self.consumers.records(page.items)), page.start_cursor, page.end_cursor)
+        return select(positions, request, matcher)
 
 
 #: How many distinct materialized rule sets an organization keeps for sharing (least recently used go).

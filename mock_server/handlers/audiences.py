@@ -8,6 +8,7 @@ from mock_server.domain.paging import PageRequest
 from mock_server.domain.tiers import create_tier_group, update_tier_group
 from mock_server.handlers.tenancy import tenant
 from mock_server.views.dialect import Dialect
+from mock_server.views.member_pages import members_page
 from mock_server.web.calls import Call, Reply
 
 
@@ -56,7 +57,8 @@ async def delete(call: Call, d: Dialect) -> Reply:
 
 async def members(call: Call, d: Dialect) -> Reply:
     org, _ = tenant(call)
-    return Reply(200, d.members(org.members(call.path_params["audienceId"], _page_request(call.query))))
+    page = org.member_page(call.path_params["audienceId"], _page_request(call.query))
+    return Reply(200, members_page(d, org, page))
 
 
 async def add_members(call: Call, d: Dialect) -> Reply:
@@ -88,10 +90,10 @@ async def group(call: Call, d: Dialect) -> Reply:
 
 async def group_members(call: Call, d: Dialect) -> Reply:
     org, _ = tenant(call)
-    page = org.group_members(
+    page = org.group_member_page(
         call.path_params["groupId"], _page_request(call.query), audience_id=call.query.get("audienceId")
     )
-    return Reply(200, d.members(page))
+    return Reply(200, members_page(d, org, page))
 
 
 async def delete_group(call: Call, d: Dialect) -> Reply:

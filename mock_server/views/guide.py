@@ -10,7 +10,6 @@ from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch,
 from mock_server.domain.consumer_record import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.membership import AudienceCount
-from mock_server.domain.paging import Page
 from mock_server.domain.rules import Rule, RuleInput
 from mock_server.domain.sync import ListImportResult, SyncSource
 from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
@@ -139,12 +138,6 @@ class GuideDialect:
             "updatedAt": ts(record.updated_at),
             "externalId": record.external_id,
             "metadata": record.metadata,
-        }
-
-    def members(self, page: Page[ConsumerRecord]) -> dict[str, Any]:
-        return {
-            "data": [self.consumer(record) for record in page.items],
-            "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
         }
 
     def status(self, status: AudienceStatus) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from mock_server.domain.audiences import (
 from mock_server.domain.consumer_record import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.membership import AudienceCount
-from mock_server.domain.paging import Page
 from mock_server.domain.rules import Rule, RuleInput
 from mock_server.domain.sync import ListImportResult, SyncSource
 from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
@@ -193,12 +192,6 @@ class ReferenceDialect:
             "smsOptOut": record.sms_opt_out,
             "updatedAt": ts(record.updated_at),
             "updatedBy": None,
-        }
-
-    def members(self, page: Page[ConsumerRecord]) -> dict[str, Any]:
-        return {
-            "data": [self.consumer(record) for record in page.items],
-            "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
         }
 
     def status(self, status: AudienceStatus) -> dict[str, Any]:

@@ -143,3 +143,19 @@ def _first_list(fanfare_mock: Any) -> str:
 
     org = fanfare_mock.state.world.organization_for_key(fanfare_mock.key)
     return str(modules_of(org).sync.catalogue.lists(Vendor.MAILCHIMP)[0].id)
+
+
+def test_a_members_page_shows_a_consumer_changed_since_it_was_last_rendered(
+    client: Any, fanfare_mock: Any
+) -> None:
+    # Rendered consumers are remembered between pages; a change to any consumer must show at once.
+    fanfare_mock.jobs.progression("import", "immediate")
+    audience = static_list(client)
+    path = f"/api/v1/audiences/{audience['id']}"
+    first = created(client.post(f"{path}/import"), 201)
+    upload(client, first["uploadUrl"], "email,fullName\nada@example.com,Ada Lovelace\n")
+    assert client.get(f"{path}/members").json()["data"][0]["fullName"] == "Ada Lovelace"
+    second = created(client.post(f"{path}/import"), 201)
+    upload(client, second["uploadUrl"], "email,fullName\nada@example.com,Ada King\n")
+    assert client.get(f"{path}/members").json()["data"][0]["fullName"] == "Ada King"
+    assert client.get(f"/api/audiences/{audience['id']}/members").json()["data"][0]["fullName"] == "Ada King"

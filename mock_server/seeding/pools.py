@@ -7,8 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from faker import Faker
-
 from mock_server.domain.consumer_record import Location
 
 #: (country, Faker locale for its regions, E.164 calling code, share of consumers)
@@ -70,6 +68,8 @@ def _distinct(draw: object, count: int) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def pools_for_seed(seed: int) -> Pools:
     """Draw every pool from Faker once for a seed (a few hundred calls, about 0.1 s)."""
+    from faker import Faker  # imported here: it costs about 0.3 s, and a server with no tenant yet needs none
+
     fake = Faker("en_US")
     fake.seed_instance(seed)
     first = _distinct(fake.first_name, 400)

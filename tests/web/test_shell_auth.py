@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from tests.web.conftest import KEY, TestClient, load_sample, response_schema
 
 from mock_server.web import redact
 from mock_server.web.security import BearerAuth
+from tests.web.conftest import KEY, TestClient, load_sample, response_schema
 
 
 @pytest.mark.parametrize(

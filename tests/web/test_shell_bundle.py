@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import pytest
-from tests.web.conftest import AUTH, TestClient
 
 import fanfare_spec
 from mock_server.web import Call, Reply, build_app
 from mock_server.web.operations import HTTP_METHODS
+from tests.web.conftest import AUTH, TestClient
 
 if not all(fanfare_spec.path_of(name).is_file() for name in fanfare_spec.DOCUMENTS):  # pragma: no cover
     pytest.skip("the bundled documents are not built yet", allow_module_level=True)

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import pytest
-from tests.web.conftest import AUTH, AppFactory, TestClient, load_sample, response_schema
 
 from mock_server.domain.errors import (
     Conflict,
@@ -18,6 +17,7 @@ from mock_server.domain.errors import (
     Unauthorized,
 )
 from mock_server.web import Call, Exchange, Handler, Next, Reply, ResponseContractError
+from tests.web.conftest import AUTH, AppFactory, TestClient, load_sample, response_schema
 
 
 def _raising(error: BaseException) -> Handler:

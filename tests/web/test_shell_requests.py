@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.web.conftest import AUTH, CONTROL, TestClient, load_sample, response_schema
 
 #: (family, path, document, a valid body)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.web.conftest import AUTH, AppFactory, TestClient, load_sample, response_schema, sample_documents
 
 from mock_server.web import Call, Reply, StartupError, build_app
 from mock_server.web.routing import Router
+from tests.web.conftest import AUTH, AppFactory, TestClient, load_sample, response_schema, sample_documents
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--request-budget", type=_positive, default=None, metavar="N", help="send at most N requests in all"
     )
+    run.add_argument(
+        "--probe-all-methods",
+        action="store_true",
+        help="also probe undeclared DELETE/PUT/PATCH/POST on collection paths (default: only GET, OPTIONS, "
+        "TRACE and QUERY, since a real server may have undocumented bulk routes)",
+    )
     run.add_argument("--seed", type=int, default=None, help="schemathesis seed, to reproduce a run")
     run.add_argument(
         "--max-failures", type=_positive, default=None, help="stop schemathesis after N failures"
@@ -225,6 +231,7 @@ def _run(args: argparse.Namespace) -> int:
             operations=tuple(args.operation) if args.operation else None,
             max_failures=args.max_failures,
             walk_cap=args.walk_cap,
+            probe_all_methods=args.probe_all_methods,
         )
     except ValueError as exc:
         print(f"fanfare-contract: error: {exc}", file=sys.stderr)

@@ -67,6 +67,8 @@ class RunOptions:
     #: Shrink failing examples (slow on stateful failures; off by default for CI).
     shrink: bool = False
     request_timeout: float = 30.0
+    #: Let the coverage phase probe undeclared DELETE/PUT/PATCH/POST on a remote target (see engine).
+    probe_all_methods: bool = False
 
     def __post_init__(self) -> None:
         for name in ("junit_xml", "report"):

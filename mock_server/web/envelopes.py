@@ -68,10 +68,13 @@ class IssuesEnvelope:
     def validation(
         self, problems: Sequence[Problem], roots: Mapping[str, Any], message: str | None = None
     ) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "error": "validation_error",
             "issues": [_issue(item, roots.get(item.location)) for item in problems],
         }
+        if message:  # a domain rule's summary ("Invalid loyalty tiers"), as the guide's envelope carries it
+            body["message"] = message
+        return body
 
 
 def _issue(item: Problem, root: Any) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def test_operations_without_security_need_no_key(client: TestClient) -> None:
 
 
 def test_an_optional_requirement_admits_anonymous_calls_and_reads_a_good_key(make_app) -> None:  # type: ignore[no-untyped-def]
-    from conftest import sample_documents
+    from tests.web.conftest import sample_documents
 
     documents = sample_documents()
     documents[0]["paths"]["/api/open"]["get"]["security"] = [{}, {"Key": []}]

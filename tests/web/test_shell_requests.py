@@ -319,7 +319,7 @@ def test_header_parameters_are_validated(client: TestClient) -> None:
 
 
 def test_api_family_query_issues(make_app: Any) -> None:
-    from conftest import sample_documents
+    from tests.web.conftest import sample_documents
 
     documents = sample_documents()
     documents[0]["paths"]["/api/things/{thingId}/members"]["get"]["parameters"] = [
@@ -339,7 +339,7 @@ def test_api_family_query_issues(make_app: Any) -> None:
 
 
 def test_explicit_allow_empty_value_false_rejects_empty_values(make_app: Any) -> None:
-    from conftest import sample_documents
+    from tests.web.conftest import sample_documents
 
     documents = sample_documents()
     parameters = documents[0]["paths"]["/api/v1/things"]["get"]["parameters"]

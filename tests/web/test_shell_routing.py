@@ -138,7 +138,7 @@ def test_query_string_is_not_part_of_the_path(client: TestClient) -> None:
 
 
 def _noop_handlers(documents: list[dict[str, Any]]) -> dict[str, Any]:
-    from conftest import echo, operation_ids
+    from tests.web.conftest import echo, operation_ids
 
     return {operation_id: echo for operation_id in operation_ids(documents)}
 

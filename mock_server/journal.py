@@ -1,9 +1,10 @@
 """The request journal: one entry per request (routed or not), kept in a bounded ring, queryable by
 operation, tenant, status, method, path, outcome and whether it was forced.
 
-Entries hold no secret: keys are redacted when the entry is made (`sk_test_…abcd`), and the tenant is
-matched by a hash of its key. Bodies are kept raw (up to a limit) and decoded only when read, so
-recording stays cheap on the request path. Shared by the server's loop and a test's thread: a lock.
+Records hold no secret: keys are redacted when a request is recorded (`sk_test_…abcd`), and the tenant is
+matched by a hash of its key. A record is a plain tuple with bodies kept raw (up to a limit); it becomes
+a `JournalEntry` (decoded, parsed) only when read, so recording stays cheap on the request path. Shared
+by the server's loop and a test's thread: a lock.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "Journal",
     "JournalBody",
     "JournalEntry",
+    "Record",
     "scrub_bytes",
     "scrub_secrets",
     "status_filter",
@@ -94,97 +96,145 @@ class JournalBody:
         return out
 
 
+#: What the recorder keeps per request: a plain tuple, cheap to build on the request path (and, holding
+#: only atoms, soon untracked by the garbage collector), read through these positions when someone asks.
+(
+    R_REQUEST_ID,  # str
+    R_AT,  # datetime: the virtual clock when the request arrived
+    R_REAL_AT,  # float: time.time() when it arrived
+    R_METHOD,  # str
+    R_PATH,  # str, secrets scrubbed
+    R_QUERY,  # bytes, secrets scrubbed
+    R_OPERATION_ID,  # str | None
+    R_FAMILY,  # str
+    R_TENANT,  # (redacted key, hash of the key) | None
+    R_STATUS,  # int
+    R_OUTCOME,  # str
+    R_DURATION_MS,  # float
+    R_FORCED,  # Mapping | None: {"by": "fault", "ruleId": 1} or {"by": "prefer", "preference": "code=404"}
+    R_DELAY_MS,  # int
+    R_REQUEST_HEADERS,  # tuple[(bytes, bytes)], Authorization redacted
+    R_REQUEST_BODY,  # (media type, size, first bytes | None, truncated, summary | None) | None
+    R_RESPONSE_HEADERS,  # tuple[(str, str)] | None
+    R_RESPONSE_BODY,  # (media type, size, first bytes) | None
+) = range(18)
+
+Record = tuple[Any, ...]
+
+
 class JournalEntry:
-    """One request and its answer. `at` is the virtual clock's instant, `real_at` the wall clock's."""
+    """One request and its answer, as read from the journal. `at` is the virtual clock's instant,
+    `real_at` the wall clock's (seconds since the epoch)."""
 
-    __slots__ = (
-        "at",
-        "delay_ms",
-        "duration_ms",
-        "family",
-        "forced",
-        "key_hash",
-        "method",
-        "operation_id",
-        "outcome",
-        "path",
-        "query",
-        "raw_request_headers",
-        "raw_response_headers",
-        "real_at",
-        "request",
-        "request",
-        "request_id",
-        "response",
-        "seq",
-        "status",
-        "tenant",
-    )
+    __slots__ = ("_record", "seq")
 
-    def __init__(
-        self,
-        request_id: str,
-        at: datetime,
-        real_at: float,
-        method: str,
-        path: str,
-        query: str,
-        operation_id: str | None,
-        family: str,
-        tenant: str | None,
-        key_hash: int | None,
-        status: int,
-        outcome: str,
-        duration_ms: float,
-        forced: Mapping[str, Any] | None = None,
-        delay_ms: int = 0,
-        request_headers: Sequence[tuple[bytes, bytes]] = (),
-        request: JournalBody | None = None,
-        response_headers: Mapping[str, str] | None = None,
-        response: JournalBody | None = None,
-    ) -> None:
-        self.seq = 0  # set when recorded
-        self.request_id = request_id
-        self.at = at
-        self.real_at = real_at
-        self.method = method
-        self.path = path
-        self.query = query
-        self.operation_id = operation_id
-        self.family = family
-        self.tenant = tenant
-        self.key_hash = key_hash
-        self.status = status
-        self.outcome = outcome
-        self.duration_ms = duration_ms
-        self.forced = forced
-        self.delay_ms = delay_ms
-        self.raw_request_headers = request_headers
-        self.request = request
-        self.raw_response_headers = response_headers
-        self.response = response
+    def __init__(self, seq: int, record: Record) -> None:
+        self.seq = seq
+        self._record = record
+
+    @property
+    def request_id(self) -> str:
+        return self._record[R_REQUEST_ID]  # type: ignore[no-any-return]
+
+    @property
+    def at(self) -> datetime:
+        """The virtual clock's instant when the request arrived."""
+        return self._record[R_AT]  # type: ignore[no-any-return]
+
+    @property
+    def real_at(self) -> float:
+        """The wall clock's (seconds since the epoch) when it arrived."""
+        return self._record[R_REAL_AT]  # type: ignore[no-any-return]
+
+    @property
+    def method(self) -> str:
+        return self._record[R_METHOD]  # type: ignore[no-any-return]
+
+    @property
+    def path(self) -> str:
+        return self._record[R_PATH]  # type: ignore[no-any-return]
+
+    @property
+    def operation_id(self) -> str | None:
+        """None for an unknown path or method."""
+        return self._record[R_OPERATION_ID]  # type: ignore[no-any-return]
+
+    @property
+    def family(self) -> str:
+        """`v1`, `api` or `mock`."""
+        return self._record[R_FAMILY]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> int:
+        return self._record[R_STATUS]  # type: ignore[no-any-return]
+
+    @property
+    def outcome(self) -> str:
+        """`ok`, `unauthenticated`, `invalid`, `not_found`, `preflight`..."""
+        return self._record[R_OUTCOME]  # type: ignore[no-any-return]
+
+    @property
+    def duration_ms(self) -> float:
+        return self._record[R_DURATION_MS]  # type: ignore[no-any-return]
+
+    @property
+    def delay_ms(self) -> int:
+        """Latency injected by fault rules."""
+        return self._record[R_DELAY_MS]  # type: ignore[no-any-return]
+
+    @property
+    def query(self) -> str:
+        return self._record[R_QUERY].decode("utf-8", "replace")  # type: ignore[no-any-return]
+
+    @property
+    def tenant(self) -> str | None:
+        """The tenant's key, redacted (`sk_test_…abcd`); None before auth passed."""
+        tenant = self._record[R_TENANT]
+        return tenant[0] if tenant is not None else None
+
+    @property
+    def forced(self) -> dict[str, Any] | None:
+        forced = self._record[R_FORCED]
+        return dict(forced) if forced is not None else None
 
     @property
     def request_headers(self) -> dict[str, str]:
         """The kept request headers (content-type, prefer, origin, user-agent...), Authorization redacted."""
-        return {name.decode("latin-1"): _header_text(value) for name, value in self.raw_request_headers}
+        return {
+            name.decode("latin-1"): _header_text(value) for name, value in self._record[R_REQUEST_HEADERS]
+        }
 
     @property
     def response_headers(self) -> dict[str, str]:
         """The headers the handler (or the shell's 401/405) added: Allow, WWW-Authenticate..."""
-        headers = self.raw_response_headers
-        return {name: scrub_secrets(value) for name, value in headers.items()} if headers else {}
+        return {name: scrub_secrets(value) for name, value in self._record[R_RESPONSE_HEADERS] or ()}
+
+    @property
+    def request(self) -> JournalBody | None:
+        body = self._record[R_REQUEST_BODY]
+        return JournalBody(*body) if body is not None else None
+
+    @property
+    def response(self) -> JournalBody | None:
+        body = self._record[R_RESPONSE_BODY]
+        if body is None:
+            return None
+        media_type, size, head = body
+        return JournalBody(media_type, size, head, size > len(head))
 
     @property
     def request_body(self) -> Any:
         """The request's JSON (or kept text); None when it had no body."""
-        return self.request.content if self.request is not None else None
+        request = self.request
+        return request.content if request is not None else None
 
     @property
     def response_body(self) -> Any:
-        return self.response.content if self.response is not None else None
+        response = self.response
+        return response.content if response is not None else None
 
     def to_json(self) -> dict[str, Any]:
+        request, response = self.request, self.response
         return {
             "seq": self.seq,
             "requestId": self.request_id,
@@ -199,21 +249,22 @@ class JournalEntry:
             "status": self.status,
             "outcome": self.outcome,
             "durationMs": round(self.duration_ms, 3),
-            "forced": dict(self.forced) if self.forced is not None else None,
+            "forced": self.forced,
             "delayMs": self.delay_ms,
             "request": {
                 "headers": self.request_headers,
-                "body": self.request.to_json() if self.request is not None else None,
+                "body": request.to_json() if request is not None else None,
             },
             "response": {
                 "headers": self.response_headers,
-                "body": self.response.to_json() if self.response is not None else None,
+                "body": response.to_json() if response is not None else None,
             },
         }
 
     def log_line(self) -> str:
         """The `fanfare-mock serve` access-log line."""
-        target = f"{self.path}?{self.query}" if self.query else self.path
+        query = self.query
+        target = f"{self.path}?{query}" if query else self.path
         parts = [self.method, target, str(self.status), f"{self.duration_ms:.1f}ms", self.operation_id or "-"]
         parts.append(self.tenant or "-")
         if self.outcome != "ok":
@@ -229,6 +280,12 @@ class JournalEntry:
             parts.append(f"+{self.delay_ms}ms")
         parts.append(self.request_id)
         return " ".join(parts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JournalEntry) and other.seq == self.seq and other._record is self._record
+
+    def __hash__(self) -> int:
+        return hash((self.seq, id(self._record)))
 
     def __repr__(self) -> str:
         return (
@@ -259,14 +316,14 @@ def status_filter(status: int | str | None) -> tuple[int, int] | None:
 
 
 class Journal:
-    """The ring. `capacity` 0 keeps nothing (the access log still works from unrecorded entries)."""
+    """The ring of records. `capacity` 0 keeps nothing (the access log still works)."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, body_limit: int = DEFAULT_BODY_LIMIT) -> None:
         if capacity < 0 or body_limit < 0:
             raise ValueError("the journal's capacity and body limit cannot be negative")
         self.capacity = capacity
         self.body_limit = body_limit
-        self._ring: deque[JournalEntry] = deque(maxlen=capacity or 1)
+        self._ring: deque[Record] = deque(maxlen=capacity or 1)
         self._lock = threading.Lock()
         self._seq = 0
         self.dropped = 0
@@ -279,15 +336,17 @@ class Journal:
     def latest_seq(self) -> int:
         return self._seq
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, record: Record) -> int:
+        """Keep one request's record; its seq (0 when the journal keeps nothing)."""
         if not self.capacity:
-            return
+            return 0
         with self._lock:
             self._seq += 1
-            entry.seq = self._seq
-            if len(self._ring) == self.capacity:
+            ring = self._ring
+            if len(ring) == self.capacity:
                 self.dropped += 1
-            self._ring.append(entry)
+            ring.append(record)
+            return self._seq
 
     def clear(self) -> int:
         with self._lock:
@@ -299,9 +358,15 @@ class Journal:
     def __len__(self) -> int:
         return len(self._ring)
 
-    def __iter__(self) -> Iterator[JournalEntry]:
+    def _snapshot(self) -> tuple[int, list[Record]]:
+        """The ring and the seq of its first record (seqs in the ring are consecutive)."""
         with self._lock:
-            return iter(list(self._ring))
+            ring = list(self._ring)
+            return self._seq - len(ring) + 1, ring
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        first, ring = self._snapshot()
+        return iter([JournalEntry(first + index, record) for index, record in enumerate(ring)])
 
     def entries(
         self,
@@ -322,34 +387,32 @@ class Journal:
         key_hash = hash(secret_key) if secret_key is not None else None
         upper = method.upper() if method is not None else None
 
-        def wanted(entry: JournalEntry) -> bool:
+        def wanted(record: Record) -> bool:
+            tenant = record[R_TENANT]
             return (
-                (operation_id is None or entry.operation_id == operation_id)
-                and (key_hash is None or entry.key_hash == key_hash)
-                and (statuses is None or statuses[0] <= entry.status < statuses[1])
-                and (upper is None or entry.method == upper)
-                and (path is None or entry.path.startswith(path))
-                and (outcome is None or entry.outcome == outcome)
-                and (forced is None or (entry.forced is not None) == forced)
+                (operation_id is None or record[R_OPERATION_ID] == operation_id)
+                and (key_hash is None or (tenant is not None and tenant[1] == key_hash))
+                and (statuses is None or statuses[0] <= record[R_STATUS] < statuses[1])
+                and (upper is None or record[R_METHOD] == upper)
+                and (path is None or record[R_PATH].startswith(path))
+                and (outcome is None or record[R_OUTCOME] == outcome)
+                and (forced is None or (record[R_FORCED] is not None) == forced)
             )
 
-        with self._lock:
-            ring = list(self._ring)
+        first, ring = self._snapshot()
+        found: list[JournalEntry] = []
         if after is not None:
-            # Seqs in the ring are consecutive: skip straight to the first one after `after`.
-            start = max(0, after - ring[0].seq + 1) if ring else 0
-            found: list[JournalEntry] = []
-            for entry in ring[start:]:
-                if wanted(entry):
-                    found.append(entry)
+            start = max(0, after - first + 1)
+            for index in range(start, len(ring)):
+                if wanted(ring[index]):
+                    found.append(JournalEntry(first + index, ring[index]))
                     if limit is not None and len(found) >= limit:
                         break
             return found
-        newest: list[JournalEntry] = []
-        for entry in reversed(ring):
-            if wanted(entry):
-                newest.append(entry)
-                if limit is not None and len(newest) >= limit:
+        for index in range(len(ring) - 1, -1, -1):
+            if wanted(ring[index]):
+                found.append(JournalEntry(first + index, ring[index]))
+                if limit is not None and len(found) >= limit:
                     break
-        newest.reverse()
-        return newest
+        found.reverse()
+        return found

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from mock_server.journal import Journal, JournalBody, JournalEntry, scrub_bytes, scrub_secrets
+from mock_server.journal import Journal, JournalEntry, Record, scrub_bytes, scrub_secrets
 from mock_server.web.calls import Around, ClientDisconnected, Exchange, Next, Reply
 from mock_server.web.families import DEFAULT_FAMILIES, Families
 from mock_server.web.middleware import ASGIApp, Middleware
@@ -76,49 +76,69 @@ def recorder(journal: Journal, log: Log | None = None) -> Around:
         try:
             reply = await call_next(exchange)
         except ClientDisconnected:
-            _finish(journal, log, _entry(exchange, at, real_at, None, 499, "disconnected", limit))
+            _keep(journal, log, _record(exchange, at, real_at, None, 499, "disconnected", limit, _tapped()))
             raise
         except BaseException:
-            _finish(journal, log, _entry(exchange, at, real_at, None, 500, "server_error", limit))
+            _keep(journal, log, _record(exchange, at, real_at, None, 500, "server_error", limit, _tapped()))
             raise
-        _finish(journal, log, _entry(exchange, at, real_at, reply, reply.status, exchange.outcome, limit))
+        _keep(
+            journal,
+            log,
+            _record(exchange, at, real_at, reply, reply.status, exchange.outcome, limit, _tapped()),
+        )
         return reply
 
     return record
 
 
-def _finish(journal: Journal, log: Log | None, entry: JournalEntry) -> None:
+def _tapped() -> BodyTap | None:
+    """This request's body tap, marked as recorded (the middleware records what was not)."""
     tap = _TAP.get()
     if tap is not None:
         tap.recorded = True
-    journal.record(entry)
+    return tap
+
+
+def _keep(journal: Journal, log: Log | None, record: Record) -> None:
+    seq = journal.record(record)
     if log is not None:
-        log(entry)
+        log(JournalEntry(seq, record))
 
 
-def _entry(
-    exchange: Exchange, at: Any, real_at: float, reply: Reply | None, status: int, outcome: str, limit: int
-) -> JournalEntry:
-    # On every request: keep it to references and cheap scalars; decoding waits until someone reads.
+def _record(
+    exchange: Exchange,
+    at: Any,
+    real_at: float,
+    reply: Reply | None,
+    status: int,
+    outcome: str,
+    limit: int,
+    tap: BodyTap | None,
+) -> Record:
+    # On every request: references and cheap scalars only; decoding waits until someone reads.
     operation = exchange.operation
     key = exchange.secret_key
+    tenant = (_TENANTS.get(key) or _tenant(key)) if key is not None else None
     headers = _request_headers(exchange.headers.raw)
     notes = exchange.notes
-    tap = _TAP.get()
     path = exchange.path
     query = exchange.query_string
-    tenant, key_hash = _tenant(key) if key is not None else (None, None)
-    return JournalEntry(
+    response = None
+    if reply is not None:
+        payload = reply.encoded if reply.encoded is not None else _encode(reply.body, reply.media_type)
+        if payload:
+            head = payload[:limit]
+            response = (reply.media_type, len(payload), scrub_bytes(head) if b"sk_" in head else head)
+    return (  # the layout of `journal.Record`
         exchange.request_id,
         at,
         real_at,
         exchange.method,
         scrub_secrets(path) if "sk_" in path else path,
-        (scrub_bytes(query) if b"sk_" in query else query).decode("utf-8", "replace") if query else "",
+        scrub_bytes(query) if b"sk_" in query else query,
         operation.operation_id if operation is not None else None,
         operation.family if operation is not None else _FAMILIES.of(path).name,
         tenant,
-        key_hash,
         status,
         outcome,
         (time.perf_counter() - exchange.started) * 1000,
@@ -126,12 +146,12 @@ def _entry(
         notes.get("delay_ms", 0) if notes else 0,
         headers,
         _request_body(tap, headers) if tap is not None and tap.size else None,
-        reply.headers if reply is not None else None,
-        _response_body(reply, limit) if reply is not None else None,
+        tuple(reply.headers.items()) if reply is not None and reply.headers else None,
+        response,
     )
 
 
-def _request_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _request_headers(raw: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:
     """The kept headers, still bytes; Authorization (and any other value holding a key) redacted."""
     kept: list[tuple[bytes, bytes]] = []
     for pair in raw:
@@ -139,11 +159,11 @@ def _request_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
         if name in _KEPT_HEADERS:
             value = pair[1]
             if name == b"authorization":
-                pair = (name, _redacted_authorization(value))
+                pair = (name, _AUTHORIZATIONS.get(value) or _redacted_authorization(value))
             elif b"sk_" in value:
                 pair = (name, scrub_bytes(value))
             kept.append(pair)
-    return kept
+    return tuple(kept)
 
 
 # A client sends the same few keys over and over: remember their redacted forms (bounded).
@@ -176,22 +196,16 @@ def _tenant(key: str) -> tuple[str | None, int]:
     return found
 
 
-def _request_body(tap: BodyTap, headers: list[tuple[bytes, bytes]]) -> JournalBody:
+def _request_body(tap: BodyTap, headers: tuple[tuple[bytes, bytes], ...]) -> tuple[Any, ...]:
     content_type = next((value for name, value in headers if name == b"content-type"), None)
     media_type = content_type.split(b";", 1)[0].strip().lower().decode("latin-1") if content_type else None
+    truncated = tap.size > len(tap.head)
     if media_type == _CSV:
         lines = tap.lines + (0 if tap.ends_line else 1)
         header = tap.head.split(b"\n", 1)[0].rstrip(b"\r")[:200].decode("utf-8", "replace")
         summary = f"CSV upload: {tap.size:,} bytes, {lines:,} lines; header: {header}"
-        return JournalBody(media_type, tap.size, None, tap.size > len(tap.head), scrub_secrets(summary))
-    return JournalBody(media_type, tap.size, scrub_bytes(tap.head), tap.size > len(tap.head))
-
-
-def _response_body(reply: Reply, limit: int) -> JournalBody | None:
-    payload = reply.encoded if reply.encoded is not None else _encode(reply.body, reply.media_type)
-    if not payload:
-        return None
-    return JournalBody(reply.media_type, len(payload), scrub_bytes(payload[:limit]), len(payload) > limit)
+        return (media_type, tap.size, None, truncated, scrub_secrets(summary))
+    return (media_type, tap.size, scrub_bytes(tap.head), truncated, None)
 
 
 def _encode(body: Any, media_type: str) -> bytes:
@@ -264,30 +278,31 @@ async def _options(
     response_headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in seen["headers"]}
     path = scope.get("raw_path") or scope["path"].encode("utf-8")
     path_text = path.decode("utf-8", "replace")
-    request_headers = _request_headers(scope["headers"])
-    kept = {
-        name: value
+    kept = tuple(
+        (name, value)
         for name, value in response_headers.items()
         if name.startswith(("allow", "access-control"))
-    }
-    _finish(
-        journal,
-        log,
-        JournalEntry(
-            request_id=response_headers.get("x-request-id", ""),
-            at=at,
-            real_at=real_at,
-            method="OPTIONS",
-            path=scrub_secrets(path_text),
-            query=scrub_bytes(scope.get("query_string", b"")).decode("utf-8", "replace"),
-            operation_id=None,
-            family=_FAMILIES.of(path_text).name,
-            tenant=None,
-            key_hash=None,
-            status=seen["status"],
-            outcome="preflight",
-            duration_ms=(time.perf_counter() - started) * 1000,
-            request_headers=request_headers,
-            response_headers=kept,
-        ),
     )
+    query = scope.get("query_string", b"")
+    record = (  # the layout of `journal.Record`
+        response_headers.get("x-request-id", ""),
+        at,
+        real_at,
+        "OPTIONS",
+        scrub_secrets(path_text),
+        scrub_bytes(query),
+        None,
+        _FAMILIES.of(path_text).name,
+        None,
+        seen["status"],
+        "preflight",
+        (time.perf_counter() - started) * 1000,
+        None,
+        0,
+        _request_headers(scope["headers"]),
+        None,
+        kept or None,
+        None,
+    )
+    tap.recorded = True
+    _keep(journal, log, record)

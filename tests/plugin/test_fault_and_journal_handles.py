@@ -37,7 +37,7 @@ def test_in_process_faults_and_journal(fanfare_mock: Any) -> None:
     assert last.tenant == "sk_test_…ture" and fanfare_mock.key not in repr(last.to_json())
     assert last.request_headers["content-type"] == "application/json" and last.duration_ms > 0
     assert fanfare_mock.journal.count(status="2xx") == 2 and len(fanfare_mock.journal) == 3
-    assert fanfare_mock.journal.last(status=500) is entries[0]
+    assert fanfare_mock.journal.last(status=500) == entries[0]
     assert fanfare_mock.journal.clear() == 3 and len(fanfare_mock.journal) == 0
     with pytest.raises(LookupError, match="no entry matching operation_id='getV1Audiences'"):
         fanfare_mock.journal.last("getV1Audiences")

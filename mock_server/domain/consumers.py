@@ -125,7 +125,7 @@ class ConsumerTable:
         return None
 
     def index_of_email(self, email: str) -> int | None:
-        return self._index("email").first(_email_key(email))
+        return self._index("email").first(email_key(email))
 
     def index_of_phone(self, phone: str) -> int | None:
         return self._index("phone").first(phone)
@@ -137,13 +137,20 @@ class ConsumerTable:
         index = self._indexes.get(name)
         if index is None:  # built on first use: most organizations never import anything
             values = self.strings(name)
-            keyed = (
-                (None if v is None else _email_key(v) for v in values) if name == "email" else iter(values)
-            )
+            keyed = (None if v is None else email_key(v) for v in values) if name == "email" else iter(values)
             index = self._indexes[name] = ValueIndex.build(keyed)
         return index
 
     # ---- reads ---------------------------------------------------------------------------------------
+    def metadata_of(self, position: int) -> dict[str, Any] | None:
+        """One consumer's metadata (what `record(position).metadata` holds, without building the record)."""
+        if not 0 <= position < self._n:
+            raise IndexError(position)
+        return self.metadata.record(position)
+
+    def has_metadata_key(self, key: str) -> bool:
+        return self.metadata.has(key)
+
     def id_of(self, position: int) -> str:
         return str(UUID(int=(int(self._num["id_hi"][position]) << 64) | int(self._num["id_lo"][position])))
 
@@ -237,35 +244,97 @@ class ConsumerTable:
             self._touched.add(position)
         self._write(position, attrs, to_millis(self._clock.now()))
 
+    def append_many(self, rows: Sequence[Mapping[str, Any]]) -> range:
+        """Add consumers in one go and return their positions: `append` for each row, in bulk.
+
+        Whole-slice writes and ids drawn in one go (the same ids, in the same order, as one `append` per
+        row); every row is checked before anything is written.
+        """
+        start = self._n
+        count = len(rows)
+        if not count:
+            return range(start, start)
+        names: set[str] = set()
+        for row in rows:
+            names.update(row)
+        _check_names(names)
+        end = start + count
+        strings = {name: [row.get(name) for row in rows] for name in STRING_COLUMNS if name in names}
+        if "email" in strings:
+            emails = strings["email"] = [None if v is None else email_key(v) for v in strings["email"]]
+            given = [e for e in emails if e]  # the index holds no empty value (see ValueIndex)
+            index = self._index("email")
+            if len(set(given)) != len(given) or any(index.first(e) is not None for e in given):
+                raise Conflict("A consumer with this email already exists")
+        numbers = {}
+        for name in names.difference(STRING_COLUMNS, ("metadata",)):
+            offsets = [i for i, row in enumerate(rows) if name in row]
+            stored = [self._stored(name, rows[i][name]) for i in offsets]
+            numbers[_NUMERIC_OF.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
+        self._grow(end)
+        self.metadata.resize(end)
+        if "metadata" in names:
+            try:
+                self.metadata.fill_new(start, [row.get("metadata") for row in rows])
+            except BaseException:  # a value no column can hold: nothing is written
+                self.metadata.resize(start)
+                raise
+        uids = self._ids.new_ints(count)
+        num = self._num  # every column is private after _grow
+        num["id_hi"][start:end] = np.fromiter((u >> 64 for u in uids), dtype=np.uint64, count=count)
+        num["id_lo"][start:end] = np.fromiter((u & _LOW_64 for u in uids), dtype=np.uint64, count=count)
+        self._extra_ids.update(zip(uids, range(start, end), strict=True))
+        now = to_millis(self._clock.now())
+        num["created_at"][start:end] = now
+        num["updated_at"][start:end] = now
+        for column_name, (positions, stored) in numbers.items():
+            num[column_name][positions] = stored
+        for name in STRING_COLUMNS:
+            values = strings.get(name)
+            self._str[name].extend(values if values is not None else [None] * count)
+            if values is not None:
+                self._string_writes[name] = self._string_writes.get(name, 0) + 1
+                built = self._indexes.get(name)
+                if built is not None:  # (emails are keyed already: email_key is idempotent)
+                    add = built.add
+                    for position, value in enumerate(values, start):
+                        if value is not None:
+                            add(value, position)
+        self._n = end
+        self.revision += count
+        return range(start, end)
+
     def _write(self, position: int, attrs: Mapping[str, Any], now_ms: int) -> None:
         for name, value in attrs.items():
             if name in STRING_COLUMNS:
                 self._set_string(position, name, value)
             elif name == "metadata":
                 self.metadata.set_record(position, value)
-            elif name == "location":
-                self._writable(name="geo")[position] = -1 if value is None else self._location_code(value)
-            elif name == "last_order_at":
-                self._writable("last_order_at")[position] = (
-                    MISSING_TIME if value is None else to_millis(value)
-                )
-            elif name == "status":
-                self._writable("status")[position] = STATUS_ORDER.index(ConsumerStatus(value))
             else:
-                self._writable(name)[position] = value
+                self._writable(_NUMERIC_OF.get(name, name))[position] = self._stored(name, value)
         self._writable("updated_at")[position] = now_ms
         self.revision += 1
 
+    def _stored(self, name: str, value: Any) -> Any:
+        """A numeric attribute's value as its column stores it."""
+        if name == "location":
+            return -1 if value is None else self._location_code(value)
+        if name == "last_order_at":
+            return MISSING_TIME if value is None else to_millis(value)
+        if name == "status":
+            return STATUS_ORDER.index(ConsumerStatus(value))
+        return value
+
     def _set_string(self, position: int, name: str, value: str | None) -> None:
         if name == "email" and value is not None:
-            value = _email_key(value)  # emails are stored case-folded: rules and lookups ignore case
+            value = email_key(value)  # emails are stored case-folded: rules and lookups ignore case
         column = self._writable_strings(name)
         self._string_writes[name] = self._string_writes.get(name, 0) + 1
         old = column[position]
         column[position] = value
         index = self._indexes.get(name)
         if index is not None:
-            key = _email_key if name == "email" else _same
+            key = email_key if name == "email" else _same
             if old is not None:
                 index.discard(key(old), position)
             if value is not None:
@@ -351,13 +420,19 @@ class ConsumerTable:
         self.metadata.set_record(position, raw["metadata"])
 
 
-def _check_names(attrs: Mapping[str, Any]) -> None:
+#: Attributes stored in a column of another name.
+_NUMERIC_OF = {"location": "geo"}
+_LOW_64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _check_names(attrs: Iterable[str]) -> None:
     unknown = set(attrs) - UPDATABLE
     if unknown:
         raise TypeError(f"unknown consumer attributes: {sorted(unknown)}")
 
 
-def _email_key(email: str) -> str:
+def email_key(email: str) -> str:
+    """How emails are stored and matched: case-folded, so rules and lookups ignore case."""
     return email.strip().casefold()
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One problem with one input field. `field` is a dotted path (`rules.0.values`), or "" for the whole input."""
+    """One problem with one input field; `field` is a dotted path (`rules.0.values`) or "" (all of it)."""
 
     field: str
     message: str
@@ -34,7 +34,7 @@ class NotFound(DomainError):
 
 
 class Invalid(DomainError):
-    """The input is well-formed for the spec but breaks a domain rule (unknown rule field, overlapping tiers...)."""
+    """Well-formed for the spec, but breaks a domain rule (unknown rule field, overlapping tiers...)."""
 
     def __init__(self, message: str, issues: tuple[Issue, ...] = ()) -> None:
         super().__init__(message)
@@ -42,7 +42,7 @@ class Invalid(DomainError):
 
 
 class Conflict(DomainError):
-    """The request is valid but the entity's current state forbids it (sync in progress, active experience...)."""
+    """A valid request that the entity's current state forbids (sync in progress, active experience...)."""
 
 
 class IllegalTransition(Conflict):

@@ -38,10 +38,20 @@ class ConsumerDirectoryAdapter:
         return self._org.consumers.index_of_external_id(external_id)
 
     def metadata_of(self, position: int) -> Mapping[str, Any] | None:
-        return self._org.consumers.record(position).metadata
+        return self._org.consumers.metadata_of(position)
 
     def append(self, **attrs: Any) -> int:
         return self._org.consumers.append(**attrs)
+
+    def __len__(self) -> int:
+        return len(self._org.consumers)
+
+    def append_many(self, rows: Sequence[Mapping[str, Any]]) -> Sequence[int]:
+        """Bulk appends (a BulkDirectory), so the importer writes new consumers a batch at a time."""
+        return self._org.consumers.append_many(rows)
+
+    def has_metadata_key(self, key: str) -> bool:
+        return self._org.consumers.has_metadata_key(key)
 
     def update(self, position: int, **attrs: Any) -> None:
         self._org.consumers.update(position, **attrs)

@@ -22,15 +22,29 @@ class IdFactory:
         self._last = 0
 
     def new(self) -> str:
+        return str(UUID(int=self.new_ints(1)[0]))
+
+    def new_ints(self, count: int) -> list[int]:
+        """`count` new ids as 128-bit ints, at one reading of the clock (for bulk inserts).
+
+        The same values `count` calls of `new` would give at that instant: the generator is drawn in the
+        same order.
+        """
         millis = int(self._clock.now().timestamp() * 1000) & ((1 << 48) - 1)
-        value = (millis << 80) | (0x7 << 76) | (self._rng.getrandbits(12) << 64) | (0b10 << 62)
-        value |= self._rng.getrandbits(62)
-        if value <= self._last:  # same millisecond (a frozen clock): keep ids ordered
-            value = self._last + 1
-            value = (value & ~(0xF << 76)) | (0x7 << 76)
-            value = (value & ~(0b11 << 62)) | (0b10 << 62)
-        self._last = value
-        return str(UUID(int=value))
+        stamp = (millis << 80) | (0x7 << 76) | (0b10 << 62)
+        getrandbits = self._rng.getrandbits
+        last = self._last
+        out = []
+        for _ in range(count):
+            value = stamp | (getrandbits(12) << 64) | getrandbits(62)
+            if value <= last:  # same millisecond (a frozen clock): keep ids ordered
+                value = last + 1
+                value = (value & ~(0xF << 76)) | (0x7 << 76)
+                value = (value & ~(0b11 << 62)) | (0b10 << 62)
+            out.append(value)
+            last = value
+        self._last = last
+        return out
 
     def state(self) -> tuple[object, int]:
         return self._rng.getstate(), self._last

@@ -1,4 +1,4 @@
-"""CSV audience imports: the AudienceImport entity, its status table, and the two-pass streaming importer.
+"""CSV audience imports: the AudienceImport entity, its status table, and an organization's book of them.
 
 One domain status set, PENDING -> PROCESSING -> COMPLETED | FAILED. Views render COMPLETED as `COMPLETED`
 on /api (the reference) and as `SUCCESS` on /api/v1 (the guide); the other three are spelled alike.
@@ -6,37 +6,20 @@ on /api (the reference) and as `SUCCESS` on /api/v1 (the guide); the other three
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.csv_rows import (
-    DEFAULT_LIMITS,
-    ImportFileRejected,
-    JsonValue,
-    Limits,
-    RowError,
-    iter_rows,
-    scan_file,
-)
+from mock_server.domain.csv_rows import DEFAULT_LIMITS, Limits, RowError
+from mock_server.domain.directory import ConsumerDirectory, MemberSink
 from mock_server.domain.errors import Conflict, IllegalTransition, NotFound
 from mock_server.domain.ids import IdFactory
-from mock_server.domain.jobs import (
-    ForcedKind,
-    ForcedOutcome,
-    Job,
-    JobBoard,
-    JobKind,
-    JobStatus,
-    follow_path,
-    instant_in,
-    instant_out,
-)
+from mock_server.domain.importer import ChunkSource, ImportOutcome, run_import
+from mock_server.domain.jobs import Job, JobBoard, JobKind, JobStatus, follow_path, instant_in, instant_out
 
 
 class ImportStatus(Enum):
@@ -73,125 +56,6 @@ class ImportAlreadyUploaded(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Import already uploaded")
-
-
-# ---- what an import writes to ---------------------------------------------------------------------------
-
-
-class ConsumerDirectory(Protocol):
-    """The organization's consumers as an importer sees them. `ConsumerTable` fits it.
-
-    Lookups must see consumers appended earlier in the same import (that is how in-file duplicates merge).
-    `append` and `update` take these attributes: email, phone, external_id, full_name, loyalty_balance,
-    metadata; `update` changes only what it is given. Emails are passed lowercased, phones in E.164.
-    """
-
-    def index_of_email(self, email: str) -> int | None: ...
-    def index_of_phone(self, phone: str) -> int | None: ...
-    def index_of_external_id(self, external_id: str) -> int | None: ...
-    def metadata_of(self, position: int) -> Mapping[str, Any] | None: ...
-    def append(self, **attrs: Any) -> int: ...
-    def update(self, position: int, **attrs: Any) -> None: ...
-
-
-class MemberSink(Protocol):
-    """The target audience's membership; adding a position that is already a member is a no-op."""
-
-    def add_members(self, positions: Iterable[int]) -> int: ...
-
-
-def upsert_consumer(
-    directory: ConsumerDirectory,
-    *,
-    email: str | None,
-    phone: str | None,
-    external_id: str | None,
-    full_name: str | None = None,
-    loyalty_balance: int | None = None,
-    metadata: Mapping[str, JsonValue] | None = None,
-) -> tuple[int, bool]:
-    """Find the consumer by email, then phone, then externalId; update it or create one.
-
-    Returns (position, created).
-    """
-    found = directory.index_of_email(email) if email else None
-    if found is None and phone:
-        found = directory.index_of_phone(phone)
-    if found is None and external_id:
-        found = directory.index_of_external_id(external_id)
-    attrs: dict[str, Any] = {}
-    if full_name is not None:
-        attrs["full_name"] = full_name
-    if loyalty_balance is not None:
-        attrs["loyalty_balance"] = loyalty_balance
-    if found is None:
-        if metadata is not None:
-            attrs["metadata"] = dict(metadata)
-        position = directory.append(email=email, phone=phone, external_id=external_id, **attrs)
-        return position, True
-    # The row's identifiers win (that is "update"), except one another consumer holds: a row matched by
-    # email whose phone belongs to someone else must not make two consumers share (or steal) that phone.
-    for name, value, lookup in (
-        ("email", email, directory.index_of_email),
-        ("phone", phone, directory.index_of_phone),
-        ("external_id", external_id, directory.index_of_external_id),
-    ):
-        if value and lookup(value) in (None, found):
-            attrs[name] = value
-    if metadata:
-        attrs["metadata"] = {**(directory.metadata_of(found) or {}), **metadata}  # merge: keys given win
-    if attrs:
-        directory.update(found, **attrs)
-    return found, False
-
-
-# ---- the entity ---------------------------------------------------------------------------------------
-
-#: A function returning a fresh iterator over the upload's bytes each time it is called (a spooled file
-#: read in chunks, in practice). The importer reads it twice: once to check the file as a whole, once to
-#: apply it, so that a file over a limit changes nothing, without ever holding the file in memory.
-ChunkSource = Callable[[], Iterable[bytes]]
-
-#: `row` 0 in `errors` means the file as a whole (a header problem, a limit, a forced failure).
-FILE_ROW = 0
-MEMBER_BATCH = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    """The result the import will show once finished (it is computed at upload time; see ImportBook)."""
-
-    total_rows: int | None  # data rows in the file; None when the file could not be read at all
-    processed: int
-    errors: tuple[RowError, ...]
-    created: int = 0
-    updated: int = 0
-    failure_reason: str | None = None
-
-    @classmethod
-    def rejected(cls, reason: str, total_rows: int | None = None) -> ImportOutcome:
-        return cls(total_rows, 0, (RowError(FILE_ROW, (reason,)),), failure_reason=reason)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "totalRows": self.total_rows,
-            "processed": self.processed,
-            "errors": [e.to_json() for e in self.errors],
-            "created": self.created,
-            "updated": self.updated,
-            "failureReason": self.failure_reason,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ImportOutcome:
-        return cls(
-            data["totalRows"],
-            data["processed"],
-            tuple(RowError.from_json(e) for e in data["errors"]),
-            data["created"],
-            data["updated"],
-            data["failureReason"],
-        )
 
 
 @dataclass(slots=True)
@@ -286,69 +150,6 @@ class AudienceImport:
         if self.status in (ImportStatus.COMPLETED, ImportStatus.FAILED):
             return final
         return int(final * self.fraction)
-
-
-# ---- the importer -------------------------------------------------------------------------------------
-
-
-def run_import(
-    source: ChunkSource,
-    directory: ConsumerDirectory,
-    sink: MemberSink,
-    *,
-    forced: ForcedOutcome | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> ImportOutcome:
-    """Check the file (pass one), then apply every valid row (pass two). Nothing is applied on a failure."""
-    try:
-        scan = scan_file(source(), limits)
-    except ImportFileRejected as rejected:
-        return ImportOutcome.rejected(rejected.message)
-    if forced is not None and forced.kind is ForcedKind.FAIL:
-        reason = forced.reason or "Forced failure"
-        reported = forced.row_errors or (RowError(FILE_ROW, (reason,)),)
-        return ImportOutcome(scan.data_rows, 0, reported, failure_reason=reason)
-    forced_rows = {e.row: e.issues for e in forced.row_errors} if forced is not None else {}
-    errors: list[RowError] = []
-    processed = created = updated = 0
-    batch: list[int] = []
-    try:
-        rows = iter_rows(source(), limits)
-        first = next(rows, None)
-    except ImportFileRejected:
-        raise ValueError("the upload source did not replay the same bytes on its second read") from None
-    for item in itertools.chain((first,) if first is not None else (), rows):
-        if forced_rows and item.row in forced_rows:
-            # A forced partial outcome rejects rows that exist in the file (others are ignored), so the
-            # accounting still adds up: processed + errors == data rows.
-            issues = forced_rows[item.row]
-            if isinstance(item, RowError):
-                issues = item.issues + issues
-            item = RowError(item.row, tuple(dict.fromkeys(issues)))
-        if isinstance(item, RowError):
-            errors.append(item)
-            continue
-        position, was_created = upsert_consumer(
-            directory,
-            email=item.email,
-            phone=item.phone,
-            external_id=item.external_id,
-            full_name=item.full_name,
-            loyalty_balance=item.loyalty_points,
-            metadata=item.metadata,
-        )
-        processed += 1
-        created += was_created
-        updated += not was_created
-        batch.append(position)
-        if len(batch) >= MEMBER_BATCH:
-            sink.add_members(batch)
-            batch = []
-    if batch:
-        sink.add_members(batch)
-    if processed + len(errors) != scan.data_rows:
-        raise ValueError("the upload source did not replay the same bytes on its second read")
-    return ImportOutcome(scan.data_rows, processed, tuple(errors), created, updated)
 
 
 @dataclass(slots=True)
@@ -477,58 +278,3 @@ _PATHS: Mapping[JobStatus, tuple[tuple[ImportEvent, ImportStatus], ...]] = Mappi
         ),
     }
 )
-
-
-# ---- in-memory doubles (tests, the bench, and a reference for adapters) ---------------------------------
-
-
-@dataclass(slots=True)
-class MemoryDirectory:
-    """A plain ConsumerDirectory: one dict per consumer, one index per identifier."""
-
-    consumers: list[dict[str, Any]] = field(default_factory=list)
-    _by: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {"email": {}, "phone": {}, "external_id": {}}
-    )
-
-    def index_of_email(self, email: str) -> int | None:
-        return self._by["email"].get(email.lower())
-
-    def index_of_phone(self, phone: str) -> int | None:
-        return self._by["phone"].get(phone)
-
-    def index_of_external_id(self, external_id: str) -> int | None:
-        return self._by["external_id"].get(external_id)
-
-    def metadata_of(self, position: int) -> Mapping[str, Any] | None:
-        value = self.consumers[position].get("metadata")
-        return value if isinstance(value, Mapping) else None
-
-    def append(self, **attrs: Any) -> int:
-        self.consumers.append({})
-        position = len(self.consumers) - 1
-        self.update(position, **attrs)
-        return position
-
-    def update(self, position: int, **attrs: Any) -> None:
-        consumer = self.consumers[position]
-        for name, index in self._by.items():
-            if name in attrs:
-                old, new = consumer.get(name), attrs[name]
-                if old is not None:
-                    index.pop(old.lower() if name == "email" else old, None)
-                if new is not None:
-                    index[new.lower() if name == "email" else new] = position
-        consumer.update(attrs)
-
-
-@dataclass(slots=True)
-class MemorySink:
-    """A MemberSink over a set of positions."""
-
-    members: set[int] = field(default_factory=set)
-
-    def add_members(self, positions: Iterable[int]) -> int:
-        before = len(self.members)
-        self.members.update(positions)
-        return len(self.members) - before

@@ -57,9 +57,14 @@ class MemberSet:
 
     def add(self, positions: Positions) -> int:
         """Add positions (sorted, unique); returns how many were not members yet."""
-        before = len(self.positions)
-        self.replace(np.union1d(self.positions, positions))
-        return len(self.positions) - before
+        # A merge, not np.union1d's sort of both: an import adds a batch at a time to a growing set.
+        current = self.positions
+        at = np.searchsorted(current, positions)
+        held = at < len(current)
+        held[held] = current[at[held]] == positions[held]
+        fresh = ~held
+        self.replace(np.insert(current, at[fresh], positions[fresh]))
+        return int(np.count_nonzero(fresh))
 
     def remove(self, positions: Positions) -> int:
         before = len(self.positions)

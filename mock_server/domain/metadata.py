@@ -6,6 +6,7 @@ distinct value and gather the answer through the codes, so they cost one array l
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,10 +14,20 @@ import numpy as np
 import numpy.typing as npt
 
 MISSING = -1
+#: The pool keys of the plain types, as `_intern_key` tags them (exact types: a bool is not an int here).
+_PLAIN_TAGS: dict[type, str] = {str: "s", int: "n"}
+#: Over this many distinct keys in one bulk fill, records are set one by one instead.
+_BULK_KEYS = 64
+_ABSENT = object()
 
 
 def _intern_key(value: Any) -> tuple[str, Any]:
     # True == 1 and hash(True) == hash(1): tag the type so a bool never shares a pool slot with a number
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type (a bool is not exactly an int)
+        return ("s", value)
+    if kind is int:
+        return ("n", value)
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, int | float):
@@ -24,7 +35,7 @@ def _intern_key(value: Any) -> tuple[str, Any]:
     if isinstance(value, str):
         return ("s", value)
     if isinstance(value, list | tuple):
-        return ("l", tuple(_intern_key(v) for v in value))
+        return ("l", tuple([("s", v) if type(v) is str else _intern_key(v) for v in value]))
     if value is None:
         return ("z", None)
     raise TypeError(f"metadata values are scalars or arrays of scalars, not {type(value).__name__}")
@@ -55,6 +66,19 @@ class MetadataColumn:
             code = self.index[key] = len(self.pool)
             self.pool.append(_frozen(value))
         return code
+
+    def codes_for(self, values: Sequence[Any]) -> list[int]:
+        """`code_for` of each value; values of one plain type (str or int) are looked up in one C pass."""
+        index = self.index
+        kinds = set(map(type, values))
+        if len(kinds) == 1 and (tag := _PLAIN_TAGS.get(kinds.pop())) is not None:
+            codes = list(map(index.get, zip(itertools.repeat(tag), values)))
+        else:
+            codes = [index.get(_intern_key(v)) for v in values]
+        if None in codes:  # values new to the pool
+            code_for = self.code_for
+            return [code_for(v) if c is None else c for v, c in zip(values, codes, strict=True)]
+        return codes  # type: ignore[return-value]  # no None left
 
     def writable_codes(self) -> npt.NDArray[np.int32]:
         if self.shared:
@@ -92,6 +116,9 @@ class MetadataStore:
     def keys(self) -> list[str]:
         return list(self._columns)
 
+    def has(self, key: str) -> bool:
+        return key in self._columns
+
     def column(self, key: str) -> tuple[npt.NDArray[np.int32], Sequence[Any]] | None:
         column = self._columns.get(key)
         if column is None:
@@ -117,6 +144,41 @@ class MetadataStore:
                 value = column.pool[code]
                 out[key] = list(value) if isinstance(value, tuple) else value
         return out or None
+
+    def fill_new(self, start: int, records: Sequence[Mapping[str, Any] | None]) -> None:
+        """Set the metadata of positions `start`, `start + 1`... that have none yet (new consumers).
+
+        The bulk form of `set_record` for fresh positions, key by key rather than consumer by consumer:
+        a key's codes are found with one C-level pass when its values are all strings or all ints.
+        Codes first, writes after: a value no column can hold (TypeError) leaves nothing behind but
+        unreferenced pool entries. New keys become columns in order of first appearance, as they would
+        one record at a time.
+        """
+        given = [(position, m) for position, m in enumerate(records, start) if m]
+        if not given:
+            return
+        dicts = [m for _, m in given]
+        keys = list(dict.fromkeys(itertools.chain.from_iterable(dicts)))
+        if len(keys) > _BULK_KEYS:  # sparse keys: a pass per key would cost keys x records
+            for position, metadata in given:
+                self.set_record(position, metadata)
+            return
+        planned = []
+        for key in keys:
+            values = [m.get(key, _ABSENT) for m in dicts]
+            if values.count(_ABSENT):
+                positions = [p for (p, _), v in zip(given, values, strict=True) if v is not _ABSENT]
+                values = [v for v in values if v is not _ABSENT]
+            else:
+                positions = [p for p, _ in given]
+            column = self._columns.get(key)
+            if column is None:
+                column = MetadataColumn(np.full(max(self._len, 1), MISSING, dtype=np.int32), [])
+            column.writable_codes()  # private codes and pool before the pool grows
+            planned.append((key, column, positions, column.codes_for(values)))
+        for key, column, positions, codes in planned:
+            self._columns.setdefault(key, column)
+            column.codes[positions] = codes
 
     def set_record(self, position: int, metadata: Mapping[str, Any] | None) -> None:
         """Replace one consumer's whole metadata object (None or {} clears it)."""

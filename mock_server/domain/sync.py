@@ -18,9 +18,9 @@ from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
 from mock_server.domain.catalogue import Catalogue, Vendor
 from mock_server.domain.clock import Clock
 from mock_server.domain.csv_rows import RowError
+from mock_server.domain.directory import ConsumerDirectory, upsert_consumer
 from mock_server.domain.errors import IllegalTransition, Invalid, NotFound
 from mock_server.domain.ids import IdFactory
-from mock_server.domain.imports import ConsumerDirectory, upsert_consumer
 from mock_server.domain.jobs import (
     ForcedKind,
     Job,

@@ -31,9 +31,10 @@ class ValueIndex:
         return index
 
     def first(self, value: str) -> int | None:
-        holders = self._dups.get(value)
-        if holders:
-            return holders[0]
+        if self._dups:
+            holders = self._dups.get(value)
+            if holders:
+                return holders[0]
         return self._one.get(value)
 
     def add(self, value: str, position: int) -> None:

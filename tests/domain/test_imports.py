@@ -19,21 +19,17 @@ from mock_server.domain.csv_rows import (
     check_declared_size,
     read_header,
 )
+from mock_server.domain.directory import MemoryDirectory, MemorySink
 from mock_server.domain.errors import Conflict, IllegalTransition, TooLarge
 from mock_server.domain.ids import IdFactory
+from mock_server.domain.importer import FILE_ROW, ChunkSource, ImportOutcome, run_import
 from mock_server.domain.imports import (
-    FILE_ROW,
     IMPORT_TRANSITIONS,
-    ChunkSource,
     ImportAlreadyUploaded,
     ImportBook,
     ImportEvent,
-    ImportOutcome,
     ImportStatus,
-    MemoryDirectory,
-    MemorySink,
     import_transition,
-    run_import,
 )
 from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
 

@@ -22,11 +22,12 @@ __all__ = ["Applied", "FaultBook", "FaultRule"]
 
 @dataclass(slots=True)
 class FaultRule:
-    """One rule. `secret_key` is matched but never shown (`to_json` gives it redacted)."""
+    """One rule. Its tenant is kept as the redacted key and a hash of the key, never the key itself."""
 
     id: int
     operation_id: str | None
-    secret_key: str | None
+    tenant: str | None
+    key_hash: int | None
     status: int | None
     example: Example | None
     error: str | None
@@ -39,10 +40,10 @@ class FaultRule:
     def answers(self) -> bool:
         return self.status is not None
 
-    def matches(self, operation: DeclaredOperation, secret_key: str | None) -> bool:
+    def matches(self, operation: DeclaredOperation, key_hash: int | None) -> bool:
         if self.operation_id is not None and self.operation_id != operation.operation_id:
             return False
-        if self.secret_key is not None and self.secret_key != secret_key:
+        if self.key_hash is not None and self.key_hash != key_hash:
             return False
         # A rule without operationId only touches the operations that declare its status.
         return self.status is None or operation.declares(self.status)
@@ -51,7 +52,7 @@ class FaultRule:
         return {
             "id": self.id,
             "operationId": self.operation_id,
-            "tenant": redact(self.secret_key),
+            "tenant": self.tenant,
             "status": self.status,
             "example": self.example.name if self.example else None,
             "error": self.error,
@@ -76,7 +77,7 @@ NOTHING = Applied()
 class FaultBook:
     def __init__(self, declared: DeclaredResponses, keys: Sequence[str] | None = None) -> None:
         self.declared = declared
-        self._keys = None if keys is None else frozenset(keys)
+        self._pinned = None if keys is None else frozenset(hash(key) for key in keys)
         self._lock = threading.Lock()
         self._next_id = 1
         #: The active rules in the order they apply (replaced, never mutated in place).
@@ -101,7 +102,8 @@ class FaultBook:
             raise Invalid(
                 "A fault answers an error status (400-599)", (Issue("status", f"{status} is not an error"),)
             )
-        if secret_key is not None and self._keys is not None and secret_key not in self._keys:
+        key_hash = hash(secret_key) if secret_key is not None else None
+        if key_hash is not None and self._pinned is not None and key_hash not in self._pinned:
             raise Invalid(
                 "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
             )
@@ -127,7 +129,16 @@ class FaultBook:
             )
         with self._lock:
             rule = FaultRule(
-                self._next_id, operation_id, secret_key, status, found, error, latency_ms, times, times
+                self._next_id,
+                operation_id,
+                redact(secret_key),
+                key_hash,
+                status,
+                found,
+                error,
+                latency_ms,
+                times,
+                times,
             )
             self._next_id += 1
             self.rules = (*self.rules, rule)
@@ -143,7 +154,8 @@ class FaultBook:
     def clear(self, secret_key: str | None = None) -> int:
         """Remove every rule, or (with a key) the rules scoped to that tenant."""
         with self._lock:
-            kept = () if secret_key is None else tuple(r for r in self.rules if r.secret_key != secret_key)
+            gone = None if secret_key is None else hash(secret_key)
+            kept = () if gone is None else tuple(rule for rule in self.rules if rule.key_hash != gone)
             removed = len(self.rules) - len(kept)
             self.rules = kept
         return removed
@@ -158,10 +170,11 @@ class FaultBook:
             return NOTHING
         delay = 0
         answer: FaultRule | None = None
+        key_hash = hash(secret_key) if secret_key is not None else None
         with self._lock:
             spent = False
             for rule in self.rules:
-                if not rule.matches(operation, secret_key):
+                if not rule.matches(operation, key_hash):
                     continue
                 used = False
                 if rule.latency_ms:

@@ -118,7 +118,7 @@ def _record(
     # On every request: references and cheap scalars only; decoding waits until someone reads.
     operation = exchange.operation
     key = exchange.secret_key
-    tenant = (_TENANTS.get(key) or _tenant(key)) if key is not None else None
+    tenant = (_TENANTS.get(hash(key)) or _tenant(key)) if key is not None else None
     headers = _request_headers(exchange.headers.raw)
     notes = exchange.notes
     path = exchange.path
@@ -159,21 +159,22 @@ def _request_headers(raw: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes
         if name in _KEPT_HEADERS:
             value = pair[1]
             if name == b"authorization":
-                pair = (name, _AUTHORIZATIONS.get(value) or _redacted_authorization(value))
+                pair = (name, _AUTHORIZATIONS.get(hash(value)) or _redacted_authorization(value))
             elif b"sk_" in value:
                 pair = (name, scrub_bytes(value))
             kept.append(pair)
     return tuple(kept)
 
 
-# A client sends the same few keys over and over: remember their redacted forms (bounded).
-_AUTHORIZATIONS: dict[bytes, bytes] = {}
-_TENANTS: dict[str, tuple[str | None, int]] = {}
+# A client sends the same few keys over and over: remember their redacted forms (bounded), by hash so
+# that no key is kept (a collision would only show another key's last four characters).
+_AUTHORIZATIONS: dict[int, bytes] = {}
+_TENANTS: dict[int, tuple[str | None, int]] = {}
 _REMEMBERED = 1024
 
 
 def _redacted_authorization(value: bytes) -> bytes:
-    redacted = _AUTHORIZATIONS.get(value)
+    redacted = _AUTHORIZATIONS.get(hash(value))
     if redacted is None:
         scheme, _, token = value.strip().partition(b" ")
         token = token.strip()
@@ -181,18 +182,19 @@ def _redacted_authorization(value: bytes) -> bytes:
         redacted = scheme + b" " + shown.encode("utf-8") if shown else scheme
         if len(_AUTHORIZATIONS) >= _REMEMBERED:
             _AUTHORIZATIONS.clear()
-        _AUTHORIZATIONS[value] = redacted
+        _AUTHORIZATIONS[hash(value)] = redacted
     return redacted
 
 
 def _tenant(key: str) -> tuple[str | None, int]:
     """The redacted key and the hash the journal matches tenants by."""
-    found = _TENANTS.get(key)
+    hashed = hash(key)
+    found = _TENANTS.get(hashed)
     if found is None:
-        found = (redact(key), hash(key))
+        found = (redact(key), hashed)
         if len(_TENANTS) >= _REMEMBERED:
             _TENANTS.clear()
-        _TENANTS[key] = found
+        _TENANTS[hashed] = found
     return found
 
 

@@ -15,7 +15,7 @@ def _check_body_audience(call: Call) -> None:
     named = (call.body or {}).get("audienceId")
     if named is not None and named != call.path_params["audienceId"]:
         raise Invalid(
-            "audienceId in the body does not match the path",
+            "audienceId does not match the path",
             (Issue("audienceId", "must equal the audienceId in the path"),),
         )
 
@@ -43,7 +43,7 @@ async def replace_all(call: Call, d: Dialect) -> Reply:
         named = item.get("audienceId")
         if named is not None and named != call.path_params["audienceId"]:
             raise Invalid(
-                "audienceId in a rule does not match the path",
+                "audienceId does not match the path",
                 (Issue(f"rules.{index}.audienceId", "must equal the audienceId in the path"),),
             )
     org, rel = tenant(call)

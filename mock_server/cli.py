@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="do not log one line per request (for benchmarks)"
     )
     serve.add_argument(
+        "--journal-size",
+        type=_positive_int,
+        default=10_000,
+        metavar="N",
+        help="requests the journal keeps for GET /_mock/journal (default: 10,000; 0 turns it off)",
+    )
+    serve.add_argument(
         "--no-strict",
         action="store_true",
         help="do not validate the mock's own responses against the spec (they are validated by default)",
@@ -128,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
         cors_origins=origins,
         strict_responses=not args.no_strict,
         log_requests=not args.quiet,
+        journal_size=args.journal_size,
         progress=progress,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host

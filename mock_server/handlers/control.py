@@ -40,7 +40,9 @@ async def reset(call: Call) -> Reply:
     key = (call.body or {}).get("secretKey")
     state = _state(call)
     if key is not None and state.keys is not None and key not in state.keys:
-        raise Invalid("Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),))
+        raise Invalid(
+            "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
+        )
     state.reset(key)
     if key is None:
         return Reply(200, {"reset": "all"})
@@ -60,7 +62,9 @@ async def get_clock(call: Call) -> Reply:
 async def set_clock(call: Call) -> Reply:
     state, body = _state(call), call.body
     if "now" in body and "advanceSeconds" in body:
-        raise Invalid("Give now or advanceSeconds, not both", (Issue("advanceSeconds", "conflicts with now"),))
+        raise Invalid(
+            "Give now or advanceSeconds, not both", (Issue("advanceSeconds", "conflicts with now"),)
+        )
     if "now" in body:
         instant = datetime.fromisoformat(body["now"].replace("Z", "+00:00").replace("z", "+00:00"))
         if instant.tzinfo is None:
@@ -82,7 +86,9 @@ async def import_state(call: Call) -> Reply:
     try:
         state.restore(call.body)
     except (KeyError, TypeError, ValueError) as problem:
-        raise Invalid(f"Not a snapshot this mock can restore: {problem}", (Issue("world", str(problem)),)) from None
+        raise Invalid(
+            f"Not a snapshot this mock can restore: {problem}", (Issue("world", str(problem)),)
+        ) from None
     return Reply(200, {"restored": True, "organizations": len(state.world.organizations())})
 
 
@@ -98,7 +104,9 @@ def _jobs(call: Call) -> JobBoard:
     key = call.body["secretKey"]
     state = _state(call)
     if state.keys is not None and key not in state.keys:
-        raise Invalid("Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),))
+        raise Invalid(
+            "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
+        )
     return modules_of(state.world.organization_for_key(key)).jobs
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from mock_server.domain.catalogue import Vendor
 from mock_server.handlers import audiences, control, experiences, lists, rules
-from mock_server.views.experiences import GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES
 from mock_server.views.dialect import Dialect
+from mock_server.views.experiences import GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES
 from mock_server.views.guide import GUIDE
 from mock_server.views.reference import REFERENCE
 from mock_server.web.calls import Call, Handler, Reply

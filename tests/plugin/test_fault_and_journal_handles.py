@@ -50,7 +50,9 @@ def test_in_process_rules_are_checked_and_scoped(fanfare_mock: Any) -> None:
         fanfare_mock.faults.add("getV1Audiences")
     other = fanfare_mock.client_for(OTHER)
     rule = fanfare_mock.faults.add(status=500, key=OTHER)
-    assert rule.tenant == "sk_test_…ther" and OTHER not in repr(fanfare_mock.faults.list()), "keys are not kept"
+    assert rule.tenant == "sk_test_…ther" and OTHER not in repr(fanfare_mock.faults.list()), (
+        "keys are not kept"
+    )
     assert other.get("/api/v1/audiences").status_code == 500
     assert fanfare_mock.client.get("/api/v1/audiences").status_code == 200
     assert [e.status for e in fanfare_mock.journal.entries(key=OTHER)] == [500]

@@ -40,7 +40,7 @@ class AppendBuffer:
     buffer holds each at most once, as `upsert_consumer` keeps them).
     """
 
-    __slots__ = ("_base", "_email", "_external_id", "_inner", "_limit", "_phone", "_rows")
+    __slots__ = ("_base", "_email", "_external_id", "_inner", "_keys", "_limit", "_phone", "_rows")
 
     def __init__(self, inner: BulkDirectory, limit: int = BATCH) -> None:
         self._inner = inner
@@ -50,6 +50,7 @@ class AppendBuffer:
         self._email: dict[str, int] = {}
         self._phone: dict[str, int] = {}
         self._external_id: dict[str, int] = {}
+        self._keys: set[str] = set()  # metadata keys known to be columns of the directory
 
     @property
     def pending(self) -> int:
@@ -85,7 +86,7 @@ class AppendBuffer:
 
     def update(self, position: int, **attrs: Any) -> None:
         metadata = attrs.get("metadata")
-        if metadata and self._rows and not all(map(self._inner.has_metadata_key, metadata)):
+        if metadata and self._rows and not self._known_keys(metadata):
             # A metadata key new to the directory: the held-back rows come first in the file, so their
             # new keys must become columns first (rare: a file's rows mostly share their keys).
             self.flush()
@@ -115,6 +116,14 @@ class AppendBuffer:
         self._email.clear()
         self._phone.clear()
         self._external_id.clear()
+
+    def _known_keys(self, metadata: Mapping[str, Any]) -> bool:
+        """Whether every key of `metadata` is a column of the directory already (columns never go away)."""
+        if self._keys.issuperset(metadata):
+            return True
+        known = [key for key in metadata if key not in self._keys and self._inner.has_metadata_key(key)]
+        self._keys.update(known)
+        return self._keys.issuperset(metadata)
 
     def _claim(self, position: int, attrs: Mapping[str, Any]) -> None:
         # setdefault: were a value held twice, the lower position would answer, as in the directory

@@ -263,8 +263,7 @@ class ConsumerTable:
         if "email" in strings:
             emails = strings["email"] = [None if v is None else email_key(v) for v in strings["email"]]
             given = [e for e in emails if e]  # the index holds no empty value (see ValueIndex)
-            index = self._index("email")
-            if len(set(given)) != len(given) or any(index.first(e) is not None for e in given):
+            if len(set(given)) != len(given) or self._index("email").holds_any(given):
                 raise Conflict("A consumer with this email already exists")
         numbers = {}
         for name in names.difference(STRING_COLUMNS, ("metadata",)):
@@ -329,8 +328,10 @@ class ConsumerTable:
         if name == "email" and value is not None:
             value = email_key(value)  # emails are stored case-folded: rules and lookups ignore case
         column = self._writable_strings(name)
-        self._string_writes[name] = self._string_writes.get(name, 0) + 1
         old = column[position]
+        if old == value:  # (an importer re-sets the identifiers a consumer was matched by)
+            return
+        self._string_writes[name] = self._string_writes.get(name, 0) + 1
         column[position] = value
         index = self._indexes.get(name)
         if index is not None:

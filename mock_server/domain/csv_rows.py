@@ -122,6 +122,10 @@ class Record(NamedTuple):
     raw: bytes | None
 
 
+#: tuple.__new__ builds a NamedTuple without the Python-level __new__ it generates (a frame per call).
+_new_record: Callable[[type[Record], tuple[int, bytes | None]], Record] = tuple.__new__
+
+
 class RecordSplitter:
     """Push parser: feed byte chunks, get back complete records.
 
@@ -150,7 +154,9 @@ class RecordSplitter:
             if not self._parts and not self._overflow and len(piece) <= limit and not piece.count(b'"') & 1:
                 # Fast path, nearly every line: a whole record on one line, nothing pending.
                 self._number += 1
-                out.append(Record(self._number, piece[:-1] if piece.endswith(b"\r") else piece))
+                out.append(
+                    _new_record(Record, (self._number, piece[:-1] if piece.endswith(b"\r") else piece))
+                )
                 continue
             self._absorb(piece)
             if self._overflow or not self._quotes & 1:
@@ -279,6 +285,8 @@ class ConsumerRow(NamedTuple):
     loyalty_points: int | None
     metadata: dict[str, JsonValue] | None
 
+
+_new_row: Callable[[type[ConsumerRow], tuple[Any, ...]], ConsumerRow] = tuple.__new__
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
 # E.164: a plus, a country code that does not start with 0, at most 15 digits in all. We ask for at least
@@ -438,9 +446,8 @@ class RowParser:
             metadata = extra
         if not full_name:
             full_name = f"{first} {last}".strip()
-        return ConsumerRow(
-            record.number, email, phone, external_id or None, full_name or None, points, metadata
-        )
+        row = (record.number, email, phone, external_id or None, full_name or None, points, metadata)
+        return _new_row(ConsumerRow, row)
 
 
 _TOO_LONG = (RowIssue.TOO_LONG.value,)

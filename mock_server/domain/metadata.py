@@ -71,8 +71,14 @@ class MetadataColumn:
         """`code_for` of each value; values of one plain type (str or int) are looked up in one C pass."""
         index = self.index
         kinds = set(map(type, values))
-        if len(kinds) == 1 and (tag := _PLAIN_TAGS.get(kinds.pop())) is not None:
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind is not None and (tag := _PLAIN_TAGS.get(kind)) is not None:
             codes = list(map(index.get, zip(itertools.repeat(tag), values)))
+        elif kind is list and set(map(type, itertools.chain.from_iterable(values))) <= {str}:
+            # arrays of strings (tags): a pool key built once per distinct array, not once per value
+            arrays = list(map(tuple, values))
+            known = {a: index.get(("l", tuple(zip(itertools.repeat("s"), a)))) for a in dict.fromkeys(arrays)}
+            codes = list(map(known.__getitem__, arrays))
         else:
             codes = [index.get(_intern_key(v)) for v in values]
         if None in codes:  # values new to the pool

@@ -37,6 +37,11 @@ class ValueIndex:
                 return holders[0]
         return self._one.get(value)
 
+    def holds_any(self, values: Iterable[str]) -> bool:
+        """Whether any of `values` has a holder (one C-level pass when no value is shared)."""
+        values = set(values)
+        return not self._one.keys().isdisjoint(values) or not self._dups.keys().isdisjoint(values)
+
     def add(self, value: str, position: int) -> None:
         if not value:
             return

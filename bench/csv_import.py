@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mock_server.domain.csv_rows import MAX_FILE_BYTES
+from mock_server.domain.csv_records import MAX_FILE_BYTES
 from mock_server.domain.directory import MemoryDirectory, MemorySink
 from mock_server.domain.importer import run_import
 

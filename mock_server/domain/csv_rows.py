@@ -1,7 +1,8 @@
-"""CSV rows for audience imports: split a byte stream into records, read the header, check each row.
+"""CSV rows for audience imports: each data row checked against the header, and the two passes over a file.
 
-Works on bytes, one record at a time, so an invalid UTF-8 sequence spoils one row (not the file) and
-memory stays flat whatever the file size.
+Pass one learns the header and the row count (file-level checks, so a rejected file changes nothing);
+pass two parses and checks every row. The records and limits are in `csv_records`, the header in
+`csv_header`.
 """
 
 from __future__ import annotations
@@ -9,33 +10,25 @@ from __future__ import annotations
 import csv
 import json
 import operator
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from enum import Enum, StrEnum
-from types import MappingProxyType
+from enum import StrEnum
 from typing import Any, NamedTuple, TypeAlias
 
-from mock_server.domain.errors import Invalid, TooLarge
+from mock_server.domain.contacts import EMAIL_PATTERN, MAX_EMAIL, normalise_phone
+from mock_server.domain.csv_header import Column, Header, read_header
+from mock_server.domain.csv_records import (
+    MAX_FILE_BYTES as MAX_FILE_BYTES,  # re-exported: the handlers take it from here
+)
+from mock_server.domain.csv_records import (
+    ImportFileRejected,
+    Limits,
+    Record,
+    is_blank,
+    iter_records,
+)
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
-
-#: The documented file limits (facts §4 "CSV imports").
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_DATA_ROWS = 100_000
-#: Not documented: the cap behind the "Row too long" error. Generous for a metadata column, and it bounds
-#: the one record we ever hold, which is what keeps memory flat on a file with a runaway quote.
-MAX_ROW_BYTES = 32 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_file_bytes: int = MAX_FILE_BYTES
-    max_data_rows: int = MAX_DATA_ROWS
-    max_row_bytes: int = MAX_ROW_BYTES
-
-
-DEFAULT_LIMITS = Limits()
 
 
 class RowIssue(StrEnum):
@@ -65,212 +58,6 @@ class RowError:
         return cls(int(data["row"]), tuple(str(i) for i in data["issues"]))
 
 
-class ImportFileRejected(Invalid):
-    """The file as a whole cannot be imported (no header, no identifier column, over a limit...).
-
-    Raised inside the importer and turned into a FAILED import with this message; a handler that checks a
-    file synchronously may map it like any `Invalid`.
-    """
-
-
-def check_declared_size(content_length: int, limits: Limits = DEFAULT_LIMITS) -> None:
-    """For handlers: refuse an upload whose declared length is over the limit, before reading it."""
-    if content_length > limits.max_file_bytes:
-        raise TooLarge(f"File too large: the maximum is 10 MB ({limits.max_file_bytes:,} bytes)")
-
-
-class Column(Enum):
-    EMAIL = "email"
-    PHONE = "phone"
-    EXTERNAL_ID = "externalId"
-    FIRST_NAME = "firstName"
-    LAST_NAME = "lastName"
-    FULL_NAME = "fullName"
-    TAGS = "tags"
-    LOYALTY_POINTS = "loyaltyPoints"
-    LOYALTY_TIER = "loyaltyTier"
-    METADATA = "metadata"
-
-
-IDENTIFIER_COLUMNS = (Column.EMAIL, Column.PHONE, Column.EXTERNAL_ID)
-# Header cells match case-insensitively and ignoring `_`, `-` and spaces, so `External ID`, `external_id`
-# and `EMAIL` all work: spreadsheets export headers in every style.
-_COLUMN_KEYS = MappingProxyType({c.value.lower(): c for c in Column})
-_KEY_NOISE = re.compile(r"[\s_\-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Header:
-    columns: tuple[tuple[Column, int], ...]
-    ignored: tuple[str, ...]  # unknown columns: ignored, listed so a view or a log can say so
-
-    def position(self, column: Column) -> int:
-        """The column's index in a row, or -1 when the file has no such column."""
-        for col, index in self.columns:
-            if col is column:
-                return index
-        return -1
-
-
-class Record(NamedTuple):
-    """One CSV record's bytes (line break removed), or None when it outgrew `max_row_bytes` (then dropped).
-
-    A NamedTuple rather than a frozen dataclass: one is made per line, and tuples are cheaper to build.
-    """
-
-    number: int
-    raw: bytes | None
-
-
-#: tuple.__new__ builds a NamedTuple without the Python-level __new__ it generates (a frame per call).
-_new_record: Callable[[type[Record], tuple[int, bytes | None]], Record] = tuple.__new__
-
-
-class RecordSplitter:
-    """Push parser: feed byte chunks, get back complete records.
-
-    UTF-8 never uses the bytes of `"` or `\\n` inside a multi-byte sequence, so records can be cut on raw
-    bytes: a line break ends a record when the record so far holds an even number of quotes.
-    """
-
-    __slots__ = ("_number", "_overflow", "_parts", "_quotes", "_size", "bytes_seen", "max_row_bytes")
-
-    def __init__(self, max_row_bytes: int = MAX_ROW_BYTES) -> None:
-        self.max_row_bytes = max_row_bytes
-        self.bytes_seen = 0
-        self._parts: list[bytes] = []
-        self._size = 0
-        self._quotes = 0
-        self._overflow = False
-        self._number = 0
-
-    def feed(self, chunk: bytes) -> list[Record]:
-        self.bytes_seen += len(chunk)
-        out: list[Record] = []
-        pieces = chunk.split(b"\n")
-        tail = pieces.pop()
-        limit = self.max_row_bytes
-        for piece in pieces:
-            if not self._parts and not self._overflow and len(piece) <= limit and not piece.count(b'"') & 1:
-                # Fast path, nearly every line: a whole record on one line, nothing pending.
-                self._number += 1
-                out.append(
-                    _new_record(Record, (self._number, piece[:-1] if piece.endswith(b"\r") else piece))
-                )
-                continue
-            self._absorb(piece)
-            if self._overflow or not self._quotes & 1:
-                out.append(self._emit())
-            else:  # the line break sits inside a quoted field: it belongs to the record
-                self._absorb(b"\n")
-        self._absorb(tail)
-        return out
-
-    def close(self) -> list[Record]:
-        if self._parts or self._overflow:
-            return [self._emit()]
-        return []
-
-    def _absorb(self, piece: bytes) -> None:
-        if not piece:
-            return
-        self._quotes += piece.count(b'"')
-        if self._overflow:
-            return
-        self._size += len(piece)
-        if self._size > self.max_row_bytes:
-            # Drop what we hold; the record ends at the next line break whatever its quotes say, so a
-            # stray quote costs one "Row too long" instead of swallowing the rest of the file.
-            self._overflow = True
-            self._parts.clear()
-        else:
-            self._parts.append(piece)
-
-    def _emit(self) -> Record:
-        self._number += 1
-        if self._overflow:
-            record = Record(self._number, None)
-        else:
-            raw = self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
-            record = Record(self._number, raw[:-1] if raw.endswith(b"\r") else raw)
-        self._parts = []
-        self._size = 0
-        self._quotes = 0
-        self._overflow = False
-        return record
-
-
-def iter_records(chunks: Iterable[bytes], limits: Limits) -> Iterator[Record]:
-    """Every record of the upload, enforcing the file-size limit as bytes arrive (stops reading past it)."""
-    splitter = RecordSplitter(limits.max_row_bytes)
-    first = True
-    for chunk in chunks:
-        if not chunk:
-            continue
-        records = splitter.feed(chunk)
-        if splitter.bytes_seen > limits.max_file_bytes:
-            raise ImportFileRejected(
-                f"File too large: the maximum is 10 MB ({limits.max_file_bytes:,} bytes)"
-            )
-        if first and records:
-            first = False
-            records[0] = _without_bom(records[0])
-        yield from records
-    tail = splitter.close()
-    yield from (_without_bom(r) for r in tail) if first else tail
-
-
-def _without_bom(record: Record) -> Record:
-    # A UTF-8 byte-order mark (Excel writes one) is not part of the first header cell.
-    if record.raw is not None and record.raw.startswith(b"\xef\xbb\xbf"):
-        return Record(record.number, record.raw[3:])
-    return record
-
-
-def is_blank(record: Record) -> bool:
-    """An empty line, or one of bare commas (spreadsheets export those): not a data row, not counted."""
-    return record.raw is not None and not record.raw.strip(b" \t\r,")
-
-
-def split_fields(text: str) -> list[str]:
-    if '"' not in text:
-        return text.split(",")  # the common case, at C speed
-    return next(csv.reader((text,)), [])
-
-
-def read_header(record: Record) -> Header:
-    """The header row's columns; raises ImportFileRejected with a reason a person can act on."""
-    if record.raw is None:
-        raise ImportFileRejected("Header row too long: is the first row really a header?")
-    try:
-        text = record.raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ImportFileRejected("Encoding error in the header row: the file must be UTF-8") from None
-    cells = [cell.strip() for cell in split_fields(text)]
-    columns: list[tuple[Column, int]] = []
-    ignored: list[str] = []
-    seen: set[Column] = set()
-    for index, cell in enumerate(cells):
-        column = _COLUMN_KEYS.get(_KEY_NOISE.sub("", cell).lower())
-        if column is None:
-            ignored.append(cell)
-        elif column in seen:
-            raise ImportFileRejected(f"Duplicate column in the header row: {column.value}")
-        else:
-            seen.add(column)
-            columns.append((column, index))
-    if not seen.intersection(IDENTIFIER_COLUMNS):
-        if any(_EMAIL.match(c) or _PHONE.match(_PHONE_NOISE.sub("", c)) for c in cells):
-            raise ImportFileRejected(
-                "Header row required: the first row looks like data. Add a header row naming the columns "
-                "(at least one of email, phone, externalId)"
-            )
-        raise ImportFileRejected(
-            "The header row must name at least one identifier column: email, phone or externalId"
-        )
-    return Header(tuple(columns), tuple(ignored))
-
-
 class ConsumerRow(NamedTuple):
     """A valid row, normalised: email lowercased, phone in E.164, extra columns folded into metadata.
 
@@ -288,27 +75,8 @@ class ConsumerRow(NamedTuple):
 
 _new_row: Callable[[type[ConsumerRow], tuple[Any, ...]], ConsumerRow] = tuple.__new__
 
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$")
-# E.164: a plus, a country code that does not start with 0, at most 15 digits in all. We ask for at least
-# 7 digits so that `+12` is refused; spaces, dashes, dots and brackets are removed first (people type them).
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
 #: The C scanner behind json.loads, called directly: it raises StopIteration when no value starts there.
 _SCAN_JSON: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def normalise_email(value: str) -> str | None:
-    email = value.strip().lower()
-    return email if len(email) <= 254 and _EMAIL.match(email) else None
-
-
-def normalise_phone(value: str) -> str | None:
-    # Most cells are already E.164: the same test as the pattern, without a regex (str.isdecimal is the
-    # pattern's \d, Unicode category Nd, and a string of such digits holds no noise to remove).
-    if 8 <= len(value) <= 16 and value[0] == "+" and "1" <= value[1] <= "9" and value[2:].isdecimal():
-        return value
-    phone = _PHONE_NOISE.sub("", value)
-    return phone if _PHONE.match(phone) else None
 
 
 def _json_object(text: str) -> dict[str, JsonValue] | None:
@@ -409,7 +177,7 @@ class RowParser:
         email = phone = None
         if raw_email:
             email = raw_email.lower()
-            if len(email) > 254 or not _EMAIL.match(email):
+            if len(email) > MAX_EMAIL or not EMAIL_PATTERN.match(email):
                 email = None
                 issues = [_INVALID_EMAIL]
         if raw_phone:

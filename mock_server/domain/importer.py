@@ -12,14 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.append_buffer import AppendBuffer, BulkDirectory
-from mock_server.domain.csv_rows import (
-    DEFAULT_LIMITS,
-    ImportFileRejected,
-    Limits,
-    RowError,
-    iter_rows,
-    scan_file,
-)
+from mock_server.domain.csv_records import DEFAULT_LIMITS, ImportFileRejected, Limits
+from mock_server.domain.csv_rows import RowError, iter_rows, scan_file
 from mock_server.domain.directory import ConsumerDirectory, MemberSink, upsert_consumer
 from mock_server.domain.jobs import ForcedKind, ForcedOutcome
 

@@ -14,7 +14,8 @@ from types import MappingProxyType
 from typing import Any
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.csv_rows import DEFAULT_LIMITS, Limits, RowError
+from mock_server.domain.csv_records import DEFAULT_LIMITS, Limits
+from mock_server.domain.csv_rows import RowError
 from mock_server.domain.directory import ConsumerDirectory, MemberSink
 from mock_server.domain.errors import Conflict, IllegalTransition, NotFound
 from mock_server.domain.ids import IdFactory

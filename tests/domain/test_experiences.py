@@ -11,21 +11,18 @@ import pytest
 
 from mock_server.domain.clock import Clock
 from mock_server.domain.errors import Conflict, IllegalTransition, Invalid, NotFound
-from mock_server.domain.experiences import (
+from mock_server.domain.experience import (
     EXPERIENCE_TRANSITIONS,
     CannotDeleteActive,
     DistributionKind,
     Experience,
-    ExperienceBook,
     ExperienceEvent,
-    ExperiencePatch,
-    ExperienceSpec,
     ExperienceStatus,
-    SlugTaken,
     derive_status,
     experience_transition,
-    slugify,
 )
+from mock_server.domain.experience_input import ExperiencePatch, ExperienceSpec
+from mock_server.domain.experiences import ExperienceBook, SlugTaken, slugify
 from mock_server.domain.ids import IdFactory
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

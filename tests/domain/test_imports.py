@@ -9,16 +9,16 @@ from collections.abc import Iterator
 import pytest
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.csv_rows import (
+from mock_server.domain.csv_header import read_header
+from mock_server.domain.csv_records import (
     DEFAULT_LIMITS,
     MAX_DATA_ROWS,
     MAX_FILE_BYTES,
     Limits,
     RecordSplitter,
-    RowError,
     check_declared_size,
-    read_header,
 )
+from mock_server.domain.csv_rows import RowError
 from mock_server.domain.directory import MemoryDirectory, MemorySink
 from mock_server.domain.errors import Conflict, IllegalTransition, TooLarge
 from mock_server.domain.ids import IdFactory

@@ -21,11 +21,13 @@ from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progressio
 from mock_server.domain.sync import (
     ALREADY_SYNCED,
     LIST_NOT_FOUND,
-    SYNC_TRANSITIONS,
     NoSyncSource,
     NotASyncedList,
     SkippedList,
     SyncBook,
+)
+from mock_server.domain.sync_source import (
+    SYNC_TRANSITIONS,
     SyncEvent,
     SyncInProgress,
     SyncSource,

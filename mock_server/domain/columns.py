@@ -1,9 +1,11 @@
-"""The raw columns a consumer source hands to a table: numpy arrays, string lists, location pool, metadata."""
+"""The raw columns a consumer source hands to a table (numpy arrays, string lists, location pool, metadata),
+and the consumer attributes a table writes into them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,36 @@ NUMERIC_COLUMNS: Mapping[str, type[np.generic]] = {
 }
 STRING_COLUMNS = ("email", "phone", "full_name", "external_id")
 COLUMN_DEFAULTS = {"geo": -1, "last_order_at": MISSING_TIME}  # every other column defaults to 0
+
+#: Attributes a table's `append` and `update` accept, beyond the identifiers.
+UPDATABLE = frozenset(
+    {
+        *STRING_COLUMNS,
+        "metadata",
+        "location",
+        "total_orders",
+        "ltv_cents",
+        "total_returns",
+        "last_order_at",
+        "loyalty_balance",
+        "loyalty_lifetime_points",
+        "activity_score",
+        "monetary_score",
+        "purchase_frequency_score",
+        "status",
+        "email_verified",
+        "phone_verified",
+        "sms_opt_out",
+    }
+)
+#: Attributes stored in a column of another name (a location is a code into the location pool).
+ATTRIBUTE_COLUMNS: Mapping[str, str] = MappingProxyType({"location": "geo"})
+
+
+def check_attribute_names(names: Iterable[str]) -> None:
+    unknown = set(names) - UPDATABLE
+    if unknown:
+        raise TypeError(f"unknown consumer attributes: {sorted(unknown)}")
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""One consumer as plain values (what the views render), and the money, time and rank conventions.
+"""One consumer as plain values (what the views render, built from a table's columns), and the money, time
+and rank conventions.
 
 Money is whole cents (totalOrderValue == ltv; aov = ltv / totalOrders rounded half-up to the cent),
 rendered as the reference's decimal strings; times are epoch milliseconds in the table.
@@ -6,11 +7,13 @@ rendered as the reference's decimal strings; times are epoch milliseconds in the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 
@@ -124,3 +127,50 @@ class ConsumerRecord:
     @property
     def purchase_frequency_rank(self) -> int:
         return score_rank(self.purchase_frequency_score)
+
+
+def records_from_columns(
+    organization_id: str,
+    positions: Sequence[int],
+    numbers: Mapping[str, Sequence[Any]],
+    strings: Mapping[str, Sequence[str | None]],
+    metadata: Callable[[int], dict[str, Any] | None],
+    locations: Sequence[Location],
+) -> list[ConsumerRecord]:
+    """Records from a table's stored values: `numbers` holds each numeric column's values at `positions`
+    (in that order, as plain Python values); `strings` holds whole string columns, indexed by position."""
+    email, phone, full_name = strings["email"], strings["phone"], strings["full_name"]
+    external_id = strings["external_id"]
+    out = []
+    for k, pos in enumerate(positions):
+        geo = numbers["geo"][k]
+        last_order = numbers["last_order_at"][k]
+        out.append(
+            ConsumerRecord(
+                position=pos,
+                id=str(UUID(int=(numbers["id_hi"][k] << 64) | numbers["id_lo"][k])),
+                organization_id=organization_id,
+                email=email[pos],
+                phone=phone[pos],
+                full_name=full_name[pos],
+                external_id=external_id[pos],
+                metadata=metadata(pos),
+                total_orders=numbers["total_orders"][k],
+                ltv_cents=numbers["ltv_cents"][k],
+                total_returns=numbers["total_returns"][k],
+                last_order_at=None if last_order == MISSING_TIME else from_millis(last_order),
+                created_at=from_millis(numbers["created_at"][k]),
+                updated_at=from_millis(numbers["updated_at"][k]),
+                loyalty_balance=numbers["loyalty_balance"][k],
+                loyalty_lifetime_points=numbers["loyalty_lifetime_points"][k],
+                activity_score=numbers["activity_score"][k],
+                monetary_score=numbers["monetary_score"][k],
+                purchase_frequency_score=numbers["purchase_frequency_score"][k],
+                status=STATUS_ORDER[numbers["status"][k]],
+                email_verified=numbers["email_verified"][k],
+                phone_verified=numbers["phone_verified"][k],
+                sms_opt_out=numbers["sms_opt_out"][k],
+                location=None if geo < 0 else locations[geo],
+            )
+        )
+    return out

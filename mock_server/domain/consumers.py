@@ -15,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from mock_server.domain.clock import Clock
-from mock_server.domain.columns import COLUMN_DEFAULTS, NUMERIC_COLUMNS, STRING_COLUMNS
+from mock_server.domain.columns import (
+    ATTRIBUTE_COLUMNS,
+    COLUMN_DEFAULTS,
+    NUMERIC_COLUMNS,
+    STRING_COLUMNS,
+    check_attribute_names,
+)
 from mock_server.domain.columns import ConsumerColumns as ConsumerColumns  # re-exported for callers
 from mock_server.domain.columns import empty_columns as empty_columns
 from mock_server.domain.consumer_record import (
@@ -24,34 +30,12 @@ from mock_server.domain.consumer_record import (
     ConsumerRecord,
     ConsumerStatus,
     Location,
-    from_millis,
+    records_from_columns,
     to_millis,
 )
 from mock_server.domain.errors import Conflict
 from mock_server.domain.ids import IdFactory
 from mock_server.domain.value_index import ValueIndex
-
-#: Attributes `append` and `update` accept, beyond the identifiers.
-UPDATABLE = frozenset(
-    {
-        *STRING_COLUMNS,
-        "metadata",
-        "location",
-        "total_orders",
-        "ltv_cents",
-        "total_returns",
-        "last_order_at",
-        "loyalty_balance",
-        "loyalty_lifetime_points",
-        "activity_score",
-        "monetary_score",
-        "purchase_frequency_score",
-        "status",
-        "email_verified",
-        "phone_verified",
-        "sms_opt_out",
-    }
-)
 
 
 class ConsumerTable:
@@ -162,40 +146,10 @@ class ConsumerTable:
     def records(self, positions: Sequence[int] | npt.NDArray[Any]) -> list[ConsumerRecord]:
         """Records for many positions at once: one fancy-index per column, then plain Python values."""
         idx = np.asarray(positions, dtype=np.int64)
-        cols = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS}
-        out = []
-        for k, pos in enumerate(idx.tolist()):
-            geo = cols["geo"][k]
-            last_order = cols["last_order_at"][k]
-            out.append(
-                ConsumerRecord(
-                    position=pos,
-                    id=str(UUID(int=(cols["id_hi"][k] << 64) | cols["id_lo"][k])),
-                    organization_id=self.organization_id,
-                    email=self._str["email"][pos],
-                    phone=self._str["phone"][pos],
-                    full_name=self._str["full_name"][pos],
-                    external_id=self._str["external_id"][pos],
-                    metadata=self.metadata.record(pos),
-                    total_orders=cols["total_orders"][k],
-                    ltv_cents=cols["ltv_cents"][k],
-                    total_returns=cols["total_returns"][k],
-                    last_order_at=None if last_order == MISSING_TIME else from_millis(last_order),
-                    created_at=from_millis(cols["created_at"][k]),
-                    updated_at=from_millis(cols["updated_at"][k]),
-                    loyalty_balance=cols["loyalty_balance"][k],
-                    loyalty_lifetime_points=cols["loyalty_lifetime_points"][k],
-                    activity_score=cols["activity_score"][k],
-                    monetary_score=cols["monetary_score"][k],
-                    purchase_frequency_score=cols["purchase_frequency_score"][k],
-                    status=STATUS_ORDER[cols["status"][k]],
-                    email_verified=cols["email_verified"][k],
-                    phone_verified=cols["phone_verified"][k],
-                    sms_opt_out=cols["sms_opt_out"][k],
-                    location=None if geo < 0 else self._locations[geo],
-                )
-            )
-        return out
+        numbers = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS}
+        return records_from_columns(
+            self.organization_id, idx.tolist(), numbers, self._str, self.metadata.record, self._locations
+        )
 
     def search_mask(self, positions: npt.NDArray[Any], needle: str) -> npt.NDArray[np.bool_]:
         """Which `positions` match a members search (case-insensitive substring of email, phone, name)."""
@@ -210,7 +164,7 @@ class ConsumerTable:
     # ---- writes --------------------------------------------------------------------------------------
     def append(self, **attrs: Any) -> int:
         """Add a consumer (new UUIDv7 id, createdAt now) and return its position."""
-        _check_names(attrs)
+        check_attribute_names(attrs)
         email = attrs.get("email")
         if email is not None and self.index_of_email(email) is not None:
             raise Conflict("A consumer with this email already exists")
@@ -234,7 +188,7 @@ class ConsumerTable:
         """Change some attributes of one consumer (updatedAt becomes now)."""
         if not 0 <= position < self._n:
             raise IndexError(position)
-        _check_names(attrs)
+        check_attribute_names(attrs)
         email = attrs.get("email")
         if email is not None:
             holder = self.index_of_email(email)
@@ -257,7 +211,7 @@ class ConsumerTable:
         names: set[str] = set()
         for row in rows:
             names.update(row)
-        _check_names(names)
+        check_attribute_names(names)
         end = start + count
         strings = {name: [row.get(name) for row in rows] for name in STRING_COLUMNS if name in names}
         if "email" in strings:
@@ -269,7 +223,7 @@ class ConsumerTable:
         for name in names.difference(STRING_COLUMNS, ("metadata",)):
             offsets = [i for i, row in enumerate(rows) if name in row]
             stored = [self._stored(name, rows[i][name]) for i in offsets]
-            numbers[_NUMERIC_OF.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
+            numbers[ATTRIBUTE_COLUMNS.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
         self._grow(end)
         self.metadata.resize(end)
         if "metadata" in names:
@@ -310,7 +264,7 @@ class ConsumerTable:
             elif name == "metadata":
                 self.metadata.set_record(position, value)
             else:
-                self._writable(_NUMERIC_OF.get(name, name))[position] = self._stored(name, value)
+                self._writable(ATTRIBUTE_COLUMNS.get(name, name))[position] = self._stored(name, value)
         self._writable("updated_at")[position] = now_ms
         self.revision += 1
 
@@ -421,15 +375,7 @@ class ConsumerTable:
         self.metadata.set_record(position, raw["metadata"])
 
 
-#: Attributes stored in a column of another name.
-_NUMERIC_OF = {"location": "geo"}
 _LOW_64 = 0xFFFFFFFFFFFFFFFF
-
-
-def _check_names(attrs: Iterable[str]) -> None:
-    unknown = set(attrs) - UPDATABLE
-    if unknown:
-        raise TypeError(f"unknown consumer attributes: {sorted(unknown)}")
 
 
 def email_key(email: str) -> str:

@@ -208,21 +208,23 @@ class ConsumerTable:
         count = len(rows)
         if not count:
             return range(start, start)
-        names: set[str] = set()
-        for row in rows:
-            names.update(row)
+        names: set[str] = set().union(*rows)
         check_attribute_names(names)
         end = start + count
         strings = {name: [row.get(name) for row in rows] for name in STRING_COLUMNS if name in names}
         if "email" in strings:
-            emails = strings["email"] = [None if v is None else email_key(v) for v in strings["email"]]
+            emails = strings["email"] = [
+                None if v is None else v.strip().casefold() for v in strings["email"]
+            ]
             given = [e for e in emails if e]  # the index holds no empty value (see ValueIndex)
             if len(set(given)) != len(given) or self._index("email").holds_any(given):
                 raise Conflict("A consumer with this email already exists")
         numbers = {}
         for name in names.difference(STRING_COLUMNS, ("metadata",)):
             offsets = [i for i, row in enumerate(rows) if name in row]
-            stored = [self._stored(name, rows[i][name]) for i in offsets]
+            stored = [rows[i][name] for i in offsets]
+            if name in _CONVERTED:
+                stored = [self._stored(name, value) for value in stored]
             numbers[ATTRIBUTE_COLUMNS.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
         self._grow(end)
         self.metadata.resize(end)
@@ -249,10 +251,7 @@ class ConsumerTable:
                 self._string_writes[name] = self._string_writes.get(name, 0) + 1
                 built = self._indexes.get(name)
                 if built is not None:  # (emails are keyed already: email_key is idempotent)
-                    add = built.add
-                    for position, value in enumerate(values, start):
-                        if value is not None:
-                            add(value, position)
+                    built.add_run(values, start)
         self._n = end
         self.revision += count
         return range(start, end)
@@ -376,6 +375,8 @@ class ConsumerTable:
 
 
 _LOW_64 = 0xFFFFFFFFFFFFFFFF
+#: Attributes whose stored value is not the given one (see `_stored`).
+_CONVERTED = frozenset({"location", "last_order_at", "status"})
 
 
 def email_key(email: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class ValueIndex:
@@ -36,6 +36,23 @@ class ValueIndex:
             if holders:
                 return holders[0]
         return self._one.get(value)
+
+    def add_run(self, values: Sequence[str | None], start: int) -> None:
+        """`add(values[i], start + i)` for each value that is not None, in order.
+
+        One C-level update when every value is new and none repeats (an import's new consumers); the
+        general case adds them one by one.
+        """
+        given: dict[str | None, int] = dict(zip(values, range(start, start + len(values)), strict=True))
+        given.pop(None, None)
+        given.pop("", None)
+        unique = len(given) == len(values) - values.count(None) - values.count("")
+        if unique and self._one.keys().isdisjoint(given) and self._dups.keys().isdisjoint(given):
+            self._one.update(given)  # type: ignore[arg-type]  # no None key is left
+            return
+        for i, value in enumerate(values):
+            if value is not None:
+                self.add(value, start + i)
 
     def holds_any(self, values: Iterable[str]) -> bool:
         """Whether any of `values` has a holder (one C-level pass when no value is shared)."""

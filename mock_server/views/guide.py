@@ -6,14 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
+from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceType
 from mock_server.domain.consumer_record import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.membership import AudienceCount
-from mock_server.domain.rules import Rule, RuleInput
-from mock_server.domain.sync import ListImportResult, SyncSource
-from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
+from mock_server.domain.rules import Rule
+from mock_server.domain.sync import SyncSource
 from mock_server.views import work
+from mock_server.views.dialect import DialectBase
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, includes, parse_ts, ts
 
@@ -21,7 +20,7 @@ from mock_server.views.wire import given, includes, parse_ts, ts
 _DEFAULT_INCLUDE = {"get": "rules,imports", "create": "rules", "tier": "rules", "update": "rules"}
 
 
-class GuideDialect:
+class GuideDialect(DialectBase):
     family = "v1"
     created = 201
     static_spelling = "STATIC"
@@ -30,17 +29,8 @@ class GuideDialect:
     def audience_type(self, text: str) -> AudienceType:
         return AudienceType(text)
 
-    def rule_inputs(self, items: Sequence[Mapping[str, Any]]) -> tuple[RuleInput, ...]:
-        return tuple(
-            RuleInput(
-                field=item["field"],
-                operator=item["operator"],
-                values=tuple(item["values"]),
-                group_id=_group_id(item.get("groupId")),
-                position=None if item.get("position") is None else int(item["position"]),
-            )
-            for item in items
-        )
+    def group_id(self, label: str | None) -> str | None:
+        return _group_id(label)
 
     def create_input(self, body: Mapping[str, Any]) -> AudienceInput:
         return AudienceInput(
@@ -61,23 +51,6 @@ class GuideDialect:
             last_refreshed_at=given(body, "lastRefreshedAt", parse_ts),
         )
 
-    def tier_group_input(self, body: Mapping[str, Any]) -> TierGroupInput:
-        return TierGroupInput(
-            group_name=body["groupName"],
-            attribute=body["attribute"],
-            tiers=tuple(
-                TierInput(
-                    name=t["name"],
-                    start_value=t["startValue"],
-                    order=int(t["order"]),
-                    end_value=t.get("endValue"),
-                    icon_name=t.get("iconName"),
-                )
-                for t in body["tiers"]
-            ),
-        )
-
-    # ---- rendering -----------------------------------------------------------------------------
     def audience(
         self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -140,48 +113,11 @@ class GuideDialect:
             "metadata": record.metadata,
         }
 
-    def status(self, status: AudienceStatus) -> dict[str, Any]:
-        return {
-            "audienceId": status.audience_id,
-            "version": status.version,
-            "syncStatus": None if status.sync_status is None else status.sync_status.value,
-            "lastSyncedAt": ts(status.last_synced_at),
-            "lastRefreshedAt": ts(status.last_refreshed_at),
-            "refreshIntervalSeconds": status.refresh_interval_seconds,
-            "stale": status.stale,
-            "inProgress": status.in_progress,
-            "pendingShards": status.pending_shards,
-        }
-
-    def count(self, count: AudienceCount) -> dict[str, Any]:
-        return {"audienceId": count.audience_id, "count": count.count, "source": count.source.value}
-
-    def tier_group(self, group: TierGroup, relations: Relations, query: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "tierGroup": group.tier_group,
-            "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
-        }
-
     def audience_import(self, record: AudienceImport) -> dict[str, Any]:
         return work.audience_import(record, completed="SUCCESS", reference=False)
 
     def sync_source(self, source: SyncSource) -> dict[str, Any]:
         return work.sync_source(source, reference=False)
-
-    def sync_started(self, source: SyncSource) -> dict[str, Any]:
-        return {"success": True, "syncSourceId": source.id, "status": "PENDING"}
-
-    def list_import(self, result: ListImportResult) -> dict[str, Any]:
-        return {
-            "imported": [
-                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"}
-                for i in result.imported
-            ],
-            "skipped": [
-                {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}
-                for s in result.skipped
-            ],
-        }
 
 
 #: Namespace of the ids given to guide group labels that are not UUIDs (`"groupId": "A"`).

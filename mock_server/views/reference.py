@@ -9,17 +9,15 @@ from mock_server.domain.audiences import (
     Audience,
     AudienceInput,
     AudiencePatch,
-    AudienceStatus,
     AudienceType,
     GroupType,
 )
 from mock_server.domain.consumer_record import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.membership import AudienceCount
-from mock_server.domain.rules import Rule, RuleInput
-from mock_server.domain.sync import ListImportResult, SyncSource
-from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
+from mock_server.domain.rules import Rule
+from mock_server.domain.sync import SyncSource
 from mock_server.views import work
+from mock_server.views.dialect import DialectBase
 from mock_server.views.listing import page_by_id
 from mock_server.views.relations import Relations
 from mock_server.views.wire import given, parse_ts, ts
@@ -34,7 +32,7 @@ _TYPES_OUT = {v: k for k, v in _TYPES_IN.items()}
 _BARE = frozenset({"update", "delete", "group_delete", "consumer"})
 
 
-class ReferenceDialect:
+class ReferenceDialect(DialectBase):
     family = "api"
     created = 200
     static_spelling = "STATIC_LIST"
@@ -42,18 +40,6 @@ class ReferenceDialect:
     # ---- reading requests ----------------------------------------------------------------------
     def audience_type(self, text: str) -> AudienceType:
         return _TYPES_IN[text]
-
-    def rule_inputs(self, items: Sequence[Mapping[str, Any]]) -> tuple[RuleInput, ...]:
-        return tuple(
-            RuleInput(
-                field=item["field"],
-                operator=item["operator"],
-                values=tuple(item["values"]),
-                group_id=item.get("groupId"),
-                position=None if item.get("position") is None else int(item["position"]),
-            )
-            for item in items
-        )
 
     def create_input(self, body: Mapping[str, Any]) -> AudienceInput:
         refresh = body.get("refreshIntervalSeconds")
@@ -85,23 +71,6 @@ class ReferenceDialect:
             last_refreshed_at=given(body, "lastRefreshedAt", parse_ts),
         )
 
-    def tier_group_input(self, body: Mapping[str, Any]) -> TierGroupInput:
-        return TierGroupInput(
-            group_name=body["groupName"],
-            attribute=body["attribute"],
-            tiers=tuple(
-                TierInput(
-                    name=t["name"],
-                    start_value=t["startValue"],
-                    order=int(t["order"]),
-                    end_value=t.get("endValue"),
-                    icon_name=t.get("iconName"),
-                )
-                for t in body["tiers"]
-            ),
-        )
-
-    # ---- rendering -----------------------------------------------------------------------------
     def audience(
         self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -194,48 +163,11 @@ class ReferenceDialect:
             "updatedBy": None,
         }
 
-    def status(self, status: AudienceStatus) -> dict[str, Any]:
-        return {
-            "audienceId": status.audience_id,
-            "version": status.version,
-            "syncStatus": None if status.sync_status is None else status.sync_status.value,
-            "lastSyncedAt": ts(status.last_synced_at),
-            "lastRefreshedAt": ts(status.last_refreshed_at),
-            "refreshIntervalSeconds": status.refresh_interval_seconds,
-            "stale": status.stale,
-            "inProgress": status.in_progress,
-            "pendingShards": status.pending_shards,
-        }
-
-    def count(self, count: AudienceCount) -> dict[str, Any]:
-        return {"audienceId": count.audience_id, "count": count.count, "source": count.source.value}
-
-    def tier_group(self, group: TierGroup, relations: Relations, query: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "tierGroup": group.tier_group,
-            "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
-        }
-
     def audience_import(self, record: AudienceImport) -> dict[str, Any]:
         return work.audience_import(record, completed="COMPLETED", reference=True)
 
     def sync_source(self, source: SyncSource) -> dict[str, Any]:
         return work.sync_source(source, reference=True)
-
-    def sync_started(self, source: SyncSource) -> dict[str, Any]:
-        return {"success": True, "syncSourceId": source.id, "status": "PENDING"}
-
-    def list_import(self, result: ListImportResult) -> dict[str, Any]:
-        return {
-            "imported": [
-                {"listId": i.list_id, "syncSourceId": i.sync_source_id, "status": "PENDING"}
-                for i in result.imported
-            ],
-            "skipped": [
-                {"listId": s.list_id, "reason": s.reason, "existingAudienceId": s.existing_audience_id}
-                for s in result.skipped
-            ],
-        }
 
 
 REFERENCE = ReferenceDialect()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema_rs
 import orjson
 import pytest
 import yaml
 
+from mock_server.client import InProcessClient
 from mock_server.web import Call, Handler, Reply, build_app
 from mock_server.web.shell import Shell
 
@@ -161,8 +160,8 @@ def make_app() -> AppFactory:
     return factory
 
 
-class TestClient:
-    """A synchronous face on `httpx.AsyncClient` + `ASGITransport`, on one event loop per client.
+class TestClient(InProcessClient):
+    """The package's in-process client, at Starlette's test base URL.
 
     (Starlette's own TestClient warns about httpx, and the suite keeps warnings as errors.)
     """
@@ -170,42 +169,7 @@ class TestClient:
     __test__ = False
 
     def __init__(self, app: Any, base_url: str = "http://testserver") -> None:
-        self._runner = asyncio.Runner()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._runner.run(self._client.request(method, url, **kwargs))
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, **kwargs)
-
-    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
-
-    def head(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("HEAD", url, **kwargs)
-
-    def options(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("OPTIONS", url, **kwargs)
-
-    def close(self) -> None:
-        self._runner.run(self._client.aclose())
-        self._runner.close()
-
-    def __enter__(self) -> TestClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(app, base_url=base_url)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ class RowIssue(StrEnum):
     TOO_LONG = "Row too long"
     INVALID_METADATA = "Invalid metadata JSON"
     INVALID_LOYALTY_POINTS = "Invalid loyaltyPoints"
+    MALFORMED = "Malformed row (unbalanced quotes or a stray line break)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +88,19 @@ def _json_object(text: str) -> dict[str, JsonValue] | None:
     """
     try:
         value, end = _SCAN_JSON(text, 0)
-    except (StopIteration, ValueError):
+    except (StopIteration, ValueError, RecursionError):
         return None
-    return value if end == len(text) and isinstance(value, dict) else None
+    if end != len(text) or not isinstance(value, dict) or not all(map(_flat, value.values())):
+        return None
+    return value
+
+
+def _flat(value: Any) -> bool:
+    """Consumer metadata holds scalars and lists of scalars (what `metadata.<key>` rules and both
+    dialects' consumer shapes carry); a nested object is not metadata a consumer can have."""
+    if isinstance(value, list):
+        return not any(isinstance(item, (list, dict)) for item in value)
+    return not isinstance(value, dict)
 
 
 class _Line:
@@ -153,8 +164,12 @@ class RowParser:
             return RowError(record.number, _ENCODING)
         if '"' in text:
             self._line.text = text
-            fields = next(self._reader, [])
-            self._line.text = None
+            try:
+                fields = next(self._reader, [])
+            except csv.Error:  # e.g. a bare carriage return inside a quoted cell
+                return RowError(record.number, _MALFORMED)
+            finally:
+                self._line.text = None
         else:
             fields = text.split(",")  # the common case, at C speed
         missing = self._width - len(fields)
@@ -220,6 +235,7 @@ class RowParser:
 
 _TOO_LONG = (RowIssue.TOO_LONG.value,)
 _ENCODING = (RowIssue.ENCODING.value,)
+_MALFORMED = (RowIssue.MALFORMED.value,)
 _INVALID_EMAIL = RowIssue.INVALID_EMAIL.value
 _INVALID_PHONE = RowIssue.INVALID_PHONE.value
 _MISSING_IDENTIFIER = RowIssue.MISSING_IDENTIFIER.value

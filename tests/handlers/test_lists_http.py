@@ -159,3 +159,26 @@ def test_a_members_page_shows_a_consumer_changed_since_it_was_last_rendered(
     upload(client, second["uploadUrl"], "email,fullName\nada@example.com,Ada King\n")
     assert client.get(f"{path}/members").json()["data"][0]["fullName"] == "Ada King"
     assert client.get(f"/api/audiences/{audience['id']}/members").json()["data"][0]["fullName"] == "Ada King"
+
+
+def test_rows_that_used_to_crash_the_importer_are_row_errors(client: Any, fanfare_mock: Any) -> None:
+    # Found by the importer's property tests: nested metadata objects, very deep metadata and a bare
+    # carriage return inside a quoted row raised (a 500) instead of being reported as row errors.
+    fanfare_mock.jobs.progression("import", "immediate")
+    audience = static_list(client)
+    started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
+    deep = "[" * 5000 + "]" * 5000
+    text = (
+        "email,metadata\n"
+        "ok@example.com,\n"
+        'nested@example.com,"{""a"": {""b"": 1}}"\n'
+        f'deep@example.com,"{{""a"": {deep}}}"\n'
+        'cr@example.com,"x\ry"z\n'
+    )
+    response = upload(client, started["uploadUrl"], text)
+    assert response.status_code == 200, response.text
+    done = created(client.get(f"/api/audiences/{audience['id']}/import"), 200)
+    assert done["processedConsumers"] + done["errorCount"] == done["totalConsumers"]
+    assert {e["row"] for e in done["errors"]} >= {3, 4}
+    emails = [m["email"] for m in client.get(f"/api/v1/audiences/{audience['id']}/members").json()["data"]]
+    assert "ok@example.com" in emails and "nested@example.com" not in emails

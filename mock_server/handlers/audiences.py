@@ -38,7 +38,12 @@ async def list_all(call: Call, d: Dialect) -> Reply:
 
 async def get(call: Call, d: Dialect) -> Reply:
     org, rel = tenant(call)
-    return Reply(200, d.audience(org.get_audience(call.path_params["audienceId"]), rel, "get", call.query))
+    audience = org.get_audience(call.path_params["audienceId"])
+    # Reading an audience reads its imports' status: the guide has no GET .../import, so this is where a
+    # guide client watches an import move (an `afterReads` job advances here).
+    for record in rel.imports(audience.id):
+        rel.modules.imports.observe(record.id)
+    return Reply(200, d.audience(audience, rel, "get", call.query))
 
 
 async def update(call: Call, d: Dialect) -> Reply:

@@ -182,3 +182,14 @@ def test_rows_that_used_to_crash_the_importer_are_row_errors(client: Any, fanfar
     assert {e["row"] for e in done["errors"]} >= {3, 4}
     emails = [m["email"] for m in client.get(f"/api/v1/audiences/{audience['id']}/members").json()["data"]]
     assert "ok@example.com" in emails and "nested@example.com" not in emails
+
+
+def test_a_guide_client_sees_its_import_finish_by_reading_the_audience(client: Any) -> None:
+    # The guide has no GET .../import: reading the audience (imports included by default) is how a guide
+    # client watches an import, so those reads must move an `afterReads` job (the default policy).
+    audience = static_list(client)
+    path = f"/api/v1/audiences/{audience['id']}"
+    started = created(client.post(f"{path}/import"), 201)
+    upload(client, started["uploadUrl"], "email\nada@example.com\n")
+    statuses = [client.get(path).json()["imports"][0]["status"] for _ in range(3)]
+    assert statuses[0] == "PROCESSING" and statuses[-1] == "SUCCESS"

@@ -65,3 +65,9 @@ def test_the_suite_catches_the_fault(row: FaultRow, mock_app_factory):
     broken = FaultMiddleware(mock_app_factory(), row.make())
     failing, _seconds = run_against(broken, row)
     assert row.expected in failing, f"{row.name}: expected {row.expected} to fail, failing: {sorted(failing)}"
+
+
+def test_the_readme_shows_the_same_faults_table():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = [line for line in markdown().splitlines() if line.startswith("|")]
+    assert "\n".join(table) in readme, "paste the table of contracts/FAULTS.md into README.md"

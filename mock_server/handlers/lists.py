@@ -9,8 +9,8 @@ from typing import IO, Any
 
 from mock_server.domain.audiences import AudienceType
 from mock_server.domain.catalogue import Vendor
-from mock_server.domain.csv_rows import MAX_FILE_BYTES
-from mock_server.domain.errors import Invalid, Issue, NotFound, TooLarge
+from mock_server.domain.csv_records import check_declared_size
+from mock_server.domain.errors import Invalid, Issue, NotFound
 from mock_server.domain.extensions import AudienceMembers, modules_of
 from mock_server.domain.organization import Organization
 from mock_server.handlers.tenancy import tenant
@@ -59,12 +59,14 @@ async def upload(call: Call) -> Reply:
     state: MockState = call.state
     import_id = call.path_params["importId"]
     org = _owner_of(state, import_id)
+    declared = call.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        check_declared_size(int(declared))  # refuse before reading a byte
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
         size = 0
         async for chunk in call.receive_chunks():
             size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise TooLarge(f"The file is over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+            check_declared_size(size)  # a chunked upload has no length to declare: stop at the limit
             spool.write(chunk)
         modules = modules_of(org)
         record = modules.imports.upload(

@@ -193,3 +193,14 @@ def test_a_guide_client_sees_its_import_finish_by_reading_the_audience(client: A
     upload(client, started["uploadUrl"], "email\nada@example.com\n")
     statuses = [client.get(path).json()["imports"][0]["status"] for _ in range(3)]
     assert statuses[0] == "PROCESSING" and statuses[-1] == "SUCCESS"
+
+
+def test_an_upload_over_10_mb_is_413_and_changes_nothing(client: Any) -> None:
+    audience = static_list(client)
+    started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
+    row = "someone@example.com\n"
+    text = "email\n" + row * (10 * 1024 * 1024 // len(row) + 10)
+    response = upload(client, started["uploadUrl"], text)
+    assert response.status_code == 413, response.text
+    assert "10 MB" in response.json()["error"]
+    assert client.get(f"/api/audiences/{audience['id']}/count").json()["count"] == 0

@@ -11,11 +11,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 import fanfare_spec
-from mock_server.declared import DeclaredResponses
+from mock_server.control import (
+    DEFAULT_CAPACITY,
+    DeclaredResponses,
+    JournalEntry,
+    journal_middleware,
+    overrides,
+    recorder,
+)
 from mock_server.handlers.routes import handlers
-from mock_server.journal import DEFAULT_CAPACITY, JournalEntry
-from mock_server.overrides import overrides
-from mock_server.recorder import journal_middleware, recorder
 from mock_server.state import MockState
 from mock_server.web.calls import Around
 from mock_server.web.middleware import Middleware

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mock_server.declared import DeclaredResponses
+from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.domain.clock import Clock
 from mock_server.domain.extensions import MODULES, modules_factory
 from mock_server.domain.world import ExtensionFactory, World
-from mock_server.faults import FaultBook
-from mock_server.journal import DEFAULT_CAPACITY, Journal
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"

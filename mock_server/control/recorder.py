@@ -15,7 +15,9 @@ from typing import Any
 
 import orjson
 
-from mock_server.journal import Journal, JournalEntry, Record, scrub_bytes, scrub_secrets
+from mock_server.control.entries import JournalEntry, Record
+from mock_server.control.journal import Journal
+from mock_server.control.redaction import scrub_bytes, scrub_secrets
 from mock_server.web.calls import Around, ClientDisconnected, Exchange, Next, Reply
 from mock_server.web.families import DEFAULT_FAMILIES, Families
 from mock_server.web.middleware import ASGIApp, Middleware
@@ -129,7 +131,7 @@ def _record(
         if payload:
             head = payload[:limit]
             response = (reply.media_type, len(payload), scrub_bytes(head) if b"sk_" in head else head)
-    return (  # the layout of `journal.Record`
+    return (  # the layout of `entries.Record`
         exchange.request_id,
         at,
         real_at,
@@ -286,7 +288,7 @@ async def _options(
         if name.startswith(("allow", "access-control"))
     )
     query = scope.get("query_string", b"")
-    record = (  # the layout of `journal.Record`
+    record = (  # the layout of `entries.Record`
         response_headers.get("x-request-id", ""),
         at,
         real_at,

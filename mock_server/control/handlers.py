@@ -4,6 +4,7 @@ rules, the journal, and the documents."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import fanfare_spec
 from mock_server.domain.clock import isoformat
@@ -11,8 +12,10 @@ from mock_server.domain.csv_rows import RowError
 from mock_server.domain.errors import Invalid, Issue, NotFound
 from mock_server.domain.extensions import modules_of
 from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
-from mock_server.state import MockState
 from mock_server.web.calls import Call, Reply
+
+if TYPE_CHECKING:
+    from mock_server.state import MockState
 
 
 def _state(call: Call) -> MockState:

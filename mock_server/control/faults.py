@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from mock_server.declared import FAULTABLE_CONTROL_OPERATIONS, DeclaredOperation, DeclaredResponses, Example
+from mock_server.control.declared import (
+    FAULTABLE_CONTROL_OPERATIONS,
+    DeclaredOperation,
+    DeclaredResponses,
+    Example,
+)
 from mock_server.domain.errors import Invalid, Issue
 from mock_server.web.security import redact
 

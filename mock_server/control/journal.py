@@ -1,0 +1,149 @@
+"""The request journal: one entry per request (routed or not), kept in a bounded ring, queryable by
+operation, tenant, status, method, path, outcome and whether it was forced.
+
+Records hold no secret: keys are redacted when a request is recorded (`sk_test_…abcd`), and the tenant is
+matched by a hash of its key. A record is a plain tuple with bodies kept raw (up to a limit); it becomes
+a `JournalEntry` (decoded, parsed) only when read, so recording stays cheap on the request path. Shared
+by the server's loop and a test's thread: a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+
+from mock_server.control.entries import (
+    R_FORCED,
+    R_METHOD,
+    R_OPERATION_ID,
+    R_OUTCOME,
+    R_PATH,
+    R_STATUS,
+    R_TENANT,
+    JournalEntry,
+    Record,
+)
+
+__all__ = ["DEFAULT_BODY_LIMIT", "DEFAULT_CAPACITY", "Journal", "status_filter"]
+
+DEFAULT_CAPACITY = 10_000
+#: Bytes of each request and response body kept (worst case about 80 MB for a full default ring).
+DEFAULT_BODY_LIMIT = 4096
+
+
+def status_filter(status: int | str | None) -> tuple[int, int] | None:
+    """`404` or `"404"` -> (404, 405); `"4xx"` -> (400, 500); None -> None. Raises ValueError otherwise."""
+    if status is None:
+        return None
+    text = str(status).lower()
+    if len(text) == 3 and text[0] in "12345":
+        if text[1:] == "xx":
+            low = int(text[0]) * 100
+            return low, low + 100
+        if text.isdigit():
+            return int(text), int(text) + 1
+    raise ValueError(f"status must be a status (404) or a class (4xx), not {status!r}")
+
+
+class Journal:
+    """The ring of records. `capacity` 0 keeps nothing (the access log still works)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, body_limit: int = DEFAULT_BODY_LIMIT) -> None:
+        if capacity < 0 or body_limit < 0:
+            raise ValueError("the journal's capacity and body limit cannot be negative")
+        self.capacity = capacity
+        self.body_limit = body_limit
+        self._ring: deque[Record] = deque(maxlen=capacity or 1)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self.dropped = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.capacity > 0
+
+    @property
+    def latest_seq(self) -> int:
+        return self._seq
+
+    def record(self, record: Record) -> int:
+        """Keep one request's record; its seq (0 when the journal keeps nothing)."""
+        if not self.capacity:
+            return 0
+        with self._lock:
+            self._seq += 1
+            ring = self._ring
+            if len(ring) == self.capacity:
+                self.dropped += 1
+            ring.append(record)
+            return self._seq
+
+    def clear(self) -> int:
+        with self._lock:
+            removed = len(self._ring)
+            self._ring.clear()
+            self.dropped = 0
+        return removed
+
+    def __len__(self) -> int:
+        return len(self._ring)
+
+    def _snapshot(self) -> tuple[int, list[Record]]:
+        """The ring and the seq of its first record (seqs in the ring are consecutive)."""
+        with self._lock:
+            ring = list(self._ring)
+            return self._seq - len(ring) + 1, ring
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        first, ring = self._snapshot()
+        return iter([JournalEntry(first + index, record) for index, record in enumerate(ring)])
+
+    def entries(
+        self,
+        *,
+        operation_id: str | None = None,
+        secret_key: str | None = None,
+        status: int | str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        outcome: str | None = None,
+        forced: bool | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Matching entries, oldest first: the newest `limit` of them, or with `after` the first `limit`
+        newer than that seq."""
+        statuses = status_filter(status)
+        key_hash = hash(secret_key) if secret_key is not None else None
+        upper = method.upper() if method is not None else None
+
+        def wanted(record: Record) -> bool:
+            tenant = record[R_TENANT]
+            return (
+                (operation_id is None or record[R_OPERATION_ID] == operation_id)
+                and (key_hash is None or (tenant is not None and tenant[1] == key_hash))
+                and (statuses is None or statuses[0] <= record[R_STATUS] < statuses[1])
+                and (upper is None or record[R_METHOD] == upper)
+                and (path is None or record[R_PATH].startswith(path))
+                and (outcome is None or record[R_OUTCOME] == outcome)
+                and (forced is None or (record[R_FORCED] is not None) == forced)
+            )
+
+        first, ring = self._snapshot()
+        found: list[JournalEntry] = []
+        if after is not None:
+            start = max(0, after - first + 1)
+            for index in range(start, len(ring)):
+                if wanted(ring[index]):
+                    found.append(JournalEntry(first + index, ring[index]))
+                    if limit is not None and len(found) >= limit:
+                        break
+            return found
+        for index in range(len(ring) - 1, -1, -1):
+            if wanted(ring[index]):
+                found.append(JournalEntry(first + index, ring[index]))
+                if limit is not None and len(found) >= limit:
+                    break
+        found.reverse()
+        return found

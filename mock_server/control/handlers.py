@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import fanfare_spec
-from mock_server.domain.clock import isoformat
+from mock_server.domain.clock import in_range, isoformat
 from mock_server.domain.csv_rows import RowError
 from mock_server.domain.errors import Invalid, Issue, NotFound
 from mock_server.domain.extensions import modules_of
@@ -68,13 +68,17 @@ async def set_clock(call: Call) -> Reply:
         raise Invalid(
             "Give now or advanceSeconds, not both", (Issue("advanceSeconds", "conflicts with now"),)
         )
+    # the whole request is checked before anything moves, so a refused one changes nothing
+    target = None
     if "now" in body:
         instant = datetime.fromisoformat(body["now"].replace("Z", "+00:00").replace("z", "+00:00"))
         if instant.tzinfo is None:
             raise Invalid("now needs a UTC offset", (Issue("now", "add Z or an offset"),))
-        state.clock.set(instant)
+        target = in_range(instant)
     if "advanceSeconds" in body:
-        state.clock.advance(float(body["advanceSeconds"]))
+        target = state.clock.advanced(float(body["advanceSeconds"]))
+    if target is not None:
+        state.clock.set(target)
     if "running" in body:
         state.clock.run() if body["running"] else state.clock.freeze()
     return _clock_reply(state)

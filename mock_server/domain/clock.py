@@ -9,8 +9,26 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from mock_server.domain.errors import Invalid, Issue
+
 #: The instant a fresh world starts at, unless told otherwise: fixed, so the same seed gives the same world.
 DEFAULT_START = datetime(2025, 1, 1, tzinfo=UTC)
+#: The supported range. Ids carry Unix milliseconds (none before 1970), and a running clock set at the end
+#: must still have centuries to run before datetime's year 9999 overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+RANGE_TEXT = "1970-01-01T00:00:00Z to 2999-12-31T23:59:59Z"
+
+
+def in_range(instant: datetime, field: str = "now") -> datetime:
+    """The instant in UTC, or `Invalid` naming `field` when it is outside the supported range."""
+    try:
+        utc = _utc(instant)
+    except OverflowError:  # an offset that pushes year 1 or 9999 past datetime's range
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise Invalid(f"The virtual clock supports {RANGE_TEXT}", (Issue(field, f"outside {RANGE_TEXT}"),))
+    return utc
 
 
 class Clock:
@@ -40,14 +58,20 @@ class Clock:
         return self._anchor + timedelta(seconds=self._monotonic() - self._anchor_mono)
 
     def set(self, instant: datetime) -> datetime:
-        self._anchor = _utc(instant)
+        self._anchor = in_range(instant)
         self._anchor_mono = self._monotonic()
         return self.now()
 
     def advance(self, seconds: float) -> datetime:
+        return self.set(self.advanced(seconds))
+
+    def advanced(self, seconds: float) -> datetime:
+        """Now plus `seconds`, checked against the range (nothing moves)."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        return self.set(self.now() + timedelta(seconds=seconds))
+        if seconds > (LATEST - EARLIEST).total_seconds():
+            raise Invalid(f"The virtual clock supports {RANGE_TEXT}", (Issue("advanceSeconds", "too far"),))
+        return in_range(self.now() + timedelta(seconds=seconds), "advanceSeconds")
 
     def freeze(self) -> None:
         self.set(self.now())

@@ -9,27 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import schemathesis
-from schemathesis.core.failures import Failure
 
 from contracts import rules
 from contracts.families import Family, family_of_path
+from contracts.schemathesis_adapter import ContractFailure
 
 __all__ = ["CHECK_FUNCTIONS", "CHECK_NAMES", "ContractFailure"]
-
-
-class ContractFailure(Failure):
-    """A Fanfare business rule broken by one response."""
-
-    code: ClassVar[str] = "ST901"
-    kind_title: ClassVar[str] = "Fanfare contract violated"
-
-    @property
-    def _unique_key(self) -> str:
-        # One entry per broken rule and operation, however many generated cases break it.
-        return self.title
 
 
 def _fail(case: Any, title: str, message: str) -> ContractFailure:

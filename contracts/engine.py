@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
-
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import Status as EngineStatus
-from schemathesis.engine import events, from_schema
 
 import contracts.checks  # noqa: F401  (registers the Fanfare checks)
 from contracts.curl import curl_command
@@ -24,6 +19,7 @@ from contracts.families import Family, family_of_path
 from contracts.guard import BudgetExhausted, ReadOnlyViolation, RunGuard
 from contracts.options import RunOptions
 from contracts.results import Outcome, Problem, RunResult, Status
+from contracts.schemathesis_adapter import EngineEvent, EngineRun, ExchangeView, load_openapi
 
 __all__ = ["build_config", "load_schema", "run_schemathesis"]
 
@@ -135,8 +131,7 @@ def _keeper(options: RunOptions, only: tuple[str, str] | None) -> Callable[[str,
 
 def load_schema(options: RunOptions, spec: dict[str, Any], only: tuple[str, str] | None = None) -> Any:
     """The spec as a schemathesis schema, restricted to the families (and to one operation when `only`)."""
-    config = SchemathesisConfig.from_dict(build_config(options))
-    schema: Any = schemathesis.openapi.from_dict(prune_spec(spec, _keeper(options, only)), config=config)
+    schema = load_openapi(prune_spec(spec, _keeper(options, only)), build_config(options), app=options.app)
     regex = "|".join(f"(?:{family.path_regex})" for family in options.families)
     schema = schema.include(path_regex=regex)
     if only is not None:
@@ -145,8 +140,6 @@ def load_schema(options: RunOptions, spec: dict[str, Any], only: tuple[str, str]
         schema = schema.include(name=list(options.operations))
     if options.read_only:
         schema = schema.include(method="GET")
-    if options.app is not None:
-        schema.app = options.app
     return schema
 
 
@@ -177,56 +170,48 @@ class _Collector:
             )
         return self.outcomes[key]
 
-    def scenario(self, event: events.ScenarioFinished) -> None:
-        recorder = event.recorder
-        phase = event.phase.value if hasattr(event.phase, "value") else str(event.phase)
-        if event.status == EngineStatus.SKIP and not recorder.checks:
-            if recorder.label != "Stateful tests":
-                self.skipped_operations.setdefault(recorder.label, event.skip_reason or "no cases generated")
+    def scenario(self, event: EngineEvent) -> None:
+        if event.status == EngineRun.SKIP and not event.checks:
+            if event.label != "Stateful tests":
+                self.skipped_operations.setdefault(event.label, event.skip_reason or "no cases generated")
             return
-        for case_id, nodes in recorder.checks.items():
-            node = recorder.cases.get(case_id)
-            case = node.value if node is not None else None
-            label = case.operation.label if case is not None else recorder.label
+        for check in event.checks:
+            case = event.cases.get(check.case_id)
+            label = case.label if case is not None else event.label
             family = family_of_path(case.path) if case is not None else None
             self.seen_operations.add(label)
-            for check in nodes:
-                outcome = self.outcome(family, label, check.name)
-                outcome.runs += 1
-                if check.status == EngineStatus.FAILURE and check.failure_info is not None:
-                    self._add_problem(outcome, recorder, case_id, check.failure_info.failure, phase)
-                elif check.status == EngineStatus.ERROR and outcome.status == Status.PASSED:
-                    outcome.status = Status.ERROR
+            outcome = self.outcome(family, label, check.name)
+            outcome.runs += 1
+            if check.status == EngineRun.FAILURE and check.failure is not None:
+                self._add_problem(outcome, event, check.case_id, check.failure, event.phase)
+            elif check.status == EngineRun.ERROR and outcome.status == Status.PASSED:
+                outcome.status = Status.ERROR
 
-    def _add_problem(self, outcome: Outcome, recorder: Any, case_id: str, failure: Any, phase: str) -> None:
+    def _curl(self, request: ExchangeView) -> str:
+        return curl_command(
+            request.method, request.uri, request.headers, request.body, secrets=self.options.secrets
+        )
+
+    def _add_problem(
+        self, outcome: Outcome, event: EngineEvent, case_id: str, failure: Any, phase: str
+    ) -> None:
         outcome.status = Status.FAILED
         if any(p.title == failure.title and p.message == failure.message for p in outcome.problems):
             return
         if len(outcome.problems) >= 5:  # enough to act on; the rest are usually the same defect
             return
-        interaction = recorder.interactions.get(failure.case_id or case_id) or recorder.interactions.get(
-            case_id
-        )
+        interaction = event.interactions.get(failure.case_id or case_id) or event.interactions.get(case_id)
         curl = status = snippet = None
         if interaction is not None:
-            request = interaction.request
-            curl = curl_command(
-                request.method, request.uri, request.headers, request.body, secrets=self.options.secrets
-            )
-            steps = list(_chain(recorder, failure.case_id or case_id))
+            curl = self._curl(interaction)
+            steps = event.chain(failure.case_id or case_id)
             if len(steps) > 1:
                 curl = "\n".join(
-                    [
-                        f"# step {i + 1} of {len(steps)}" + "\n" + c
-                        for i, c in enumerate(
-                            curl_command(s.method, s.uri, s.headers, s.body, secrets=self.options.secrets)
-                            for s in steps
-                        )
-                    ]
+                    f"# step {i + 1} of {len(steps)}\n{self._curl(step)}" for i, step in enumerate(steps)
                 )
-            if interaction.response is not None:
-                status = interaction.response.status_code
-                text = (interaction.response.content or b"").decode("utf-8", errors="replace")
+            if interaction.status_code is not None:
+                status = interaction.status_code
+                text = interaction.content.decode("utf-8", errors="replace")
                 snippet = text[:300] + ("…" if len(text) > 300 else "")
         outcome.problems.append(
             Problem(
@@ -239,8 +224,9 @@ class _Collector:
             )
         )
 
-    def error(self, event: events.NonFatalError) -> None:
-        value = event.value
+    def error(self, event: EngineEvent) -> None:
+        value = event.exception
+        assert value is not None
         chain = [value, *getattr(value, "exceptions", ()), value.__cause__, value.__context__]
         if any(isinstance(item, BudgetExhausted) for item in chain):
             self.budget_spent = True
@@ -248,14 +234,14 @@ class _Collector:
         if any(isinstance(item, ReadOnlyViolation) for item in chain):
             self.refused_writes += 1
             return
-        text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
+        text = f"{event.label}: {event.title}: {event.message}".strip()
         if event.related_to_operation and event.label:
             family = _family_of_label(event.label)
             outcome = self.outcome(family, event.label, "schemathesis_error")
             outcome.status = Status.ERROR
             outcome.runs += 1
             if len(outcome.problems) < 5:
-                outcome.problems.append(Problem(title=event.info.title, message=event.info.message))
+                outcome.problems.append(Problem(title=event.title, message=event.message))
         else:
             self.errors.append(text)
 
@@ -263,20 +249,6 @@ class _Collector:
 def _family_of_label(label: str) -> Family | None:
     parts = label.split(" ", 1)
     return family_of_path(parts[1]) if len(parts) == 2 else None
-
-
-def _chain(recorder: Any, case_id: str) -> Iterable[Any]:
-    """The requests of a stateful failure, first to last (a single request otherwise)."""
-    ids: list[str] = []
-    current: str | None = case_id
-    while current is not None and current not in ids and len(ids) < 8:
-        ids.append(current)
-        node = recorder.cases.get(current)
-        current = node.parent_id if node is not None else None
-    for item in reversed(ids):
-        interaction = recorder.interactions.get(item)
-        if interaction is not None:
-            yield interaction.request
 
 
 def run_schemathesis(
@@ -292,54 +264,45 @@ def run_schemathesis(
     collector = _Collector(options, progress)
     started = time.monotonic()
     schema = load_schema(options, spec, only)
-    stream = from_schema(schema).execute()
+    stream = EngineRun(schema)
     guard.on_exhausted = stream.stop
     sent_at_start = guard.sent
     try:
         for event in stream:
-            if isinstance(event, events.PhaseStarted):
-                name = event.phase.name.value
-                collector._phase_started[name] = time.monotonic()
-                if name in options.phases:
-                    progress(f"schemathesis: {name} phase…")
-            elif isinstance(event, events.PhaseFinished):
-                name = event.phase.name.value
+            if event.kind == "phase_started":
+                collector._phase_started[event.phase] = time.monotonic()
+                if event.phase in options.phases:
+                    progress(f"schemathesis: {event.phase} phase…")
+            elif event.kind == "phase_finished":
+                name = event.phase
                 if name in collector._phase_started:
                     collector.phase_times[name] = time.monotonic() - collector._phase_started[name]
                 if name in options.phases:
-                    reason = f" ({event.phase.skip_reason.value})" if event.phase.skip_reason else ""
+                    reason = f" ({event.skip_reason})" if event.skip_reason else ""
                     progress(
-                        f"schemathesis: {name} phase {event.status.value}{reason} "
+                        f"schemathesis: {name} phase {event.status}{reason} "
                         f"in {collector.phase_times.get(name, 0):.1f}s"
                     )
-            elif isinstance(event, events.ScenarioStarted):
+            elif event.kind == "scenario_started":
                 sent_at_start = guard.sent
-            elif isinstance(event, events.ScenarioFinished):
+            elif event.kind == "scenario_finished":
                 # Probes the checks sent themselves did not pass our hooks: count them now.
-                extra = len(event.recorder.interactions) - (guard.sent - sent_at_start)
+                extra = len(event.interactions) - (guard.sent - sent_at_start)
                 if extra > 0:
                     guard.count_unadmitted(extra)
                 collector.scenario(event)
-                failed = sum(
-                    1
-                    for nodes in event.recorder.checks.values()
-                    for n in nodes
-                    if n.status == EngineStatus.FAILURE
-                )
-                mark = "FAILED" if failed else event.status.value
-                progress(
-                    f"  [{event.phase.value}] {event.recorder.label}: "
-                    f"{len(event.recorder.cases)} cases, {mark}"
-                )
-            elif isinstance(event, events.NonFatalError):
+                failed = sum(1 for check in event.checks if check.status == EngineRun.FAILURE)
+                mark = "FAILED" if failed else event.status
+                progress(f"  [{event.phase}] {event.label}: {len(event.cases)} cases, {mark}")
+            elif event.kind == "error":
                 collector.error(event)
-            elif isinstance(event, events.FatalError):
+            elif event.kind == "fatal":
                 collector.errors.append(f"schemathesis stopped: {event.exception!r}")
-            elif isinstance(event, events.Interrupted):
+            elif event.kind == "interrupted":
                 result.interrupted = True
-            elif isinstance(event, events.EngineFinished):
-                for failure in event.failures or []:
-                    outcome = collector.outcome(None, "(whole run)", getattr(failure, "title", "after_run"))
+            elif event.kind == "finished":
+                for failure in event.failures:
+                    outcome = collector.outcome(None, "(whole run)", failure.title or "after_run")
                     outcome.status = Status.FAILED
                     outcome.problems.append(Problem(title=failure.title, message=failure.message))
     except KeyboardInterrupt:

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import schemathesis
-from schemathesis.core.parameters import ParameterLocation
 
 from contracts.families import family_of_path
 from contracts.ledger import Ledger
+from contracts.schemathesis_adapter import failure_checks, is_positive_at
 
 __all__ = ["SAFE_METHODS", "BudgetExhausted", "ReadOnlyViolation", "RunGuard", "activate", "active_guard"]
 
@@ -176,10 +176,6 @@ def activate(guard: RunGuard) -> Iterator[RunGuard]:
             _ACTIVE = None
 
 
-def _positive_at(case: Any, location: ParameterLocation) -> bool:
-    return case.meta is None or not case.meta.is_negative_at(location)
-
-
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     guard = _ACTIVE
@@ -193,13 +189,13 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if (
         case.query
         and "after" in case.query
-        and _positive_at(case, ParameterLocation.QUERY)
+        and is_positive_at(case, "query")
         and not guard.known_cursor(case.query["after"])
     ):
         del case.query["after"]
     if case.method.upper() in {"POST", "PUT", "PATCH"}:
         guard.prefixed(case.body)
-        if _positive_at(case, ParameterLocation.BODY):
+        if is_positive_at(case, "body"):
             _align_rule_owner(case)
     guard.admit(case.method, case.formatted_path)
 
@@ -229,7 +225,7 @@ _IMPLICIT = frozenset({"HEAD", "OPTIONS"})
 
 def _pruned_method_verdict(failure: Any, case: Any, response: Any, declared: frozenset[str]) -> bool:
     """Whether a method verdict only comes from the run's focus hiding methods the full spec declares."""
-    if "unsupported_method" in failure.checks:
+    if "unsupported_method" in failure_checks(failure):
         return case.method.upper() in declared
     values = response.headers.get("allow") or response.headers.get("Allow") or []
     advertised = {m.strip().upper() for value in values for m in value.split(",") if m.strip()}
@@ -246,7 +242,7 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     guard = _ACTIVE
     if guard is None:
         return True
-    checks = set(getattr(failure, "checks", ()))
+    checks = failure_checks(failure)
     declared = guard.declared_methods.get(case.path)
     if (
         declared is not None

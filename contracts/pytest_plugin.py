@@ -21,7 +21,7 @@ from contracts.guard import RunGuard, activate
 from contracts.ledger import Ledger
 from contracts.options import ALL_PHASES, RunOptions
 from contracts.results import Outcome, Problem, RunResult, Status
-from contracts.runner import _finish, load_spec, planned_scenarios, run_scenarios
+from contracts.runner import clean_up_run, load_spec, planned_scenarios, run_scenarios
 from contracts.spec_facts import business_rejections, declared_methods
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -137,7 +137,7 @@ class _Session:
         if not self.closed:
             self.closed = True
             self._activation.__exit__(None, None, None)
-            _finish(self.options, result, self.ledger, self.http, lambda _: None)
+            clean_up_run(self.options, result, self.ledger, self.http, lambda _: None)
             self.http.close()
         return result
 

@@ -27,7 +27,7 @@ from contracts.results import Outcome, Problem, RunResult, Status
 from contracts.scenarios.base import Scenario, ScenarioContext, ScenarioFailure, ScenarioSkip
 from contracts.spec_facts import business_rejections, declared_methods
 
-__all__ = ["load_spec", "planned_scenarios", "run_scenarios", "run_suite"]
+__all__ = ["clean_up_run", "load_spec", "planned_scenarios", "run_scenarios", "run_suite"]
 
 Progress = Callable[[str], None]
 
@@ -228,7 +228,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     except Exception as exc:
         result.errors.append(f"the run stopped: {type(exc).__name__}: {exc}")
     finally:
-        _finish(options, result, ledger, http, say)
+        clean_up_run(options, result, ledger, http, say)
         result.duration = time.monotonic() - started
         result.requests_sent = guard.sent
         if guard.rewritten_ids:
@@ -241,7 +241,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
     return result
 
 
-def _finish(
+def clean_up_run(
     options: RunOptions, result: RunResult, ledger: Ledger, http: httpx.Client, say: Progress
 ) -> None:
     if options.read_only:

@@ -55,7 +55,9 @@ Run = Callable[..., "subprocess.CompletedProcess[str]"]
 def node_run(node_bin: Path) -> Run:
     """Run one of the pinned tools by name (`redocly`, `openapi-typescript`, `tsc`), or `node`."""
 
-    def run(tool: str, *args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def run(
+        tool: str, *args: str, cwd: Path = ROOT, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         command = tool if tool == "node" else str(node_bin / tool)
         return subprocess.run(
             [command, *args], cwd=cwd, env=NODE_ENV, capture_output=True, text=True, timeout=timeout

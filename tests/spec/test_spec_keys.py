@@ -17,13 +17,15 @@ import fanfare_spec
 
 # JSON Schema 2020-12 (every vocabulary of the OpenAPI 3.1 dialect) plus the OpenAPI base vocabulary.
 SCHEMA_KEYS = frozenset(
-    "$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs "
-    "allOf anyOf oneOf not if then else dependentSchemas prefixItems items contains properties "
-    "patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties "
-    "type const enum multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength "
-    "pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required "
-    "dependentRequired title description default deprecated readOnly writeOnly examples format "
-    "contentEncoding contentMediaType contentSchema discriminator xml externalDocs example".split()
+    str.split(
+        "$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs "
+        "allOf anyOf oneOf not if then else dependentSchemas prefixItems items contains properties "
+        "patternProperties additionalProperties propertyNames unevaluatedItems unevaluatedProperties "
+        "type const enum multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength "
+        "pattern maxItems minItems uniqueItems maxContains minContains maxProperties minProperties required "
+        "dependentRequired title description default deprecated readOnly writeOnly examples format "
+        "contentEncoding contentMediaType contentSchema discriminator xml externalDocs example"
+    )
 )
 SCHEMA_ONE = ("not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames")
 SCHEMA_ONE += ("unevaluatedItems", "unevaluatedProperties", "contentSchema")
@@ -33,7 +35,8 @@ SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs")
 FIELDS: dict[str, frozenset[str]] = {
     name: frozenset(keys.split())
     for name, keys in {
-        "OpenAPI": "openapi info jsonSchemaDialect servers paths webhooks components security tags externalDocs",
+        "OpenAPI": "openapi info jsonSchemaDialect servers paths webhooks components security tags "
+        "externalDocs",
         "Info": "title summary description termsOfService contact license version",
         "Contact": "name url email",
         "License": "name identifier url",
@@ -41,7 +44,8 @@ FIELDS: dict[str, frozenset[str]] = {
         "ServerVariable": "enum default description",
         "Components": "schemas responses parameters examples requestBodies headers securitySchemes links "
         "callbacks pathItems",
-        "PathItem": "$ref summary description get put post delete options head patch trace servers parameters",
+        "PathItem": "$ref summary description get put post delete options head patch trace servers "
+        "parameters",
         "Operation": "tags summary description externalDocs operationId parameters requestBody responses "
         "callbacks deprecated security servers",
         "ExternalDocs": "description url",
@@ -218,7 +222,7 @@ def test_the_walk_finds_a_stray_key() -> None:
     doc = fanfare_spec.load("fanfare")
     first = next(iter(doc["components"]["schemas"].values()))
     first.setdefault("properties", {})["x"] = {"description": "A decimal string", "as money.": None}
-    path, item = next(iter(doc["paths"].items()))
+    item = next(iter(doc["paths"].values()))
     item["get"]["responses"]["200"]["descripton"] = "typo"
     problems = list(document(doc))
     assert any("'as money.' is not a JSON Schema" in p and "/properties/x" in p for p in problems)

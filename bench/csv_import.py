@@ -40,9 +40,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mock_server.domain.csv_records import MAX_FILE_BYTES
-from mock_server.domain.directory import MemoryDirectory, MemorySink
-from mock_server.domain.importer import run_import
+from mock_server.domain.imports import MAX_FILE_BYTES, MemoryDirectory, MemorySink, run_import
 
 CHUNK = 64 * 1024
 FIRST = ["ada", "bob", "cleo", "dan", "eve", "finn", "gail", "hugo", "iris", "jon", "kai", "lena"]
@@ -141,9 +139,8 @@ def organization_directory(existing: int) -> tuple[Any, Any, Callable[[], int]]:
     appended ones that the file's "existing consumer" rows match.
     """
     from mock_server.domain.audiences import AudienceInput, AudienceType
-    from mock_server.domain.clock import Clock
-    from mock_server.domain.extensions import MODULES, AudienceMembers, modules_factory, modules_of
-    from mock_server.domain.world import World
+    from mock_server.domain.kernel import Clock
+    from mock_server.domain.world import MODULES, AudienceMembers, World, modules_factory, modules_of
     from mock_server.seeding import consumer_source
 
     world = World(

@@ -19,10 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mock_server.domain.audiences import AudienceInput, AudienceType
-from mock_server.domain.clock import Clock
-from mock_server.domain.paging import PageRequest
-from mock_server.domain.rules import RuleInput
+from mock_server.domain.audiences import AudienceInput, AudienceType, PageRequest, RuleInput
+from mock_server.domain.kernel import Clock
 from mock_server.domain.world import World
 from mock_server.seeding import consumer_source
 

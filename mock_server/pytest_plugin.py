@@ -80,7 +80,7 @@ class Jobs:
         self._mock = mock
 
     def _board(self, key: str | None) -> Any:
-        from mock_server.domain.extensions import modules_of
+        from mock_server.domain.world import modules_of
 
         return modules_of(self._mock.state.world.organization_for_key(key or self._mock.key)).jobs
 
@@ -89,7 +89,7 @@ class Jobs:
     ) -> None:
         """`kind` is "import" or "sync"; `mode` "immediate", "afterReads" (done on the N-th status read)
         or "afterSeconds" (done T virtual seconds after the job started)."""
-        from mock_server.domain.jobs import JobKind, Progression
+        from mock_server.domain.imports import JobKind, Progression
 
         chosen = {
             "immediate": Progression.immediate(),
@@ -109,8 +109,7 @@ class Jobs:
     ) -> None:
         """Make the next job of `kind` end "fail" (FAILED, nothing applied) or "partial" (the given rows
         rejected with their issues)."""
-        from mock_server.domain.csv_rows import RowError
-        from mock_server.domain.jobs import ForcedOutcome, JobKind
+        from mock_server.domain.imports import ForcedOutcome, JobKind, RowError
 
         errors = tuple(RowError(row, tuple(issues)) for row, issues in (row_errors or {}).items())
         forced = ForcedOutcome.failure(errors, reason) if outcome == "fail" else ForcedOutcome.partial(errors)
@@ -137,7 +136,7 @@ class Faults:
         """Answer `status` (in the family's error envelope, `error` as its text) or the documented
         `example`, and/or delay by `latency_ms`, for calls to `operation_id` (every operation if None) by
         tenant `key` (every tenant if None), for the next `times` calls (until removed if None).
-        Raises `mock_server.domain.errors.Invalid` when the rule could never apply as asked (a status the
+        Raises `mock_server.domain.kernel.Invalid` when the rule could never apply as asked (a status the
         operation does not declare, an unknown operationId or example)."""
         return self._state.faults.add(
             operation_id=operation_id,

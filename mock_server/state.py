@@ -12,9 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
-from mock_server.domain.clock import Clock
-from mock_server.domain.extensions import MODULES, modules_factory
-from mock_server.domain.world import ExtensionFactory, World
+from mock_server.domain.kernel import Clock
+from mock_server.domain.world import MODULES, ExtensionFactory, World, modules_factory
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"

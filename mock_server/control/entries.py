@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from mock_server.control.redaction import scrub_secrets
-from mock_server.domain.clock import isoformat
+from mock_server.domain.kernel import isoformat
 
 __all__ = ["JournalBody", "JournalEntry", "Record"]
 

@@ -19,7 +19,7 @@ from mock_server.control.declared import (
     DeclaredResponses,
     Example,
 )
-from mock_server.domain.errors import Invalid, Issue
+from mock_server.domain.kernel import Invalid, Issue
 from mock_server.web.security import redact
 
 __all__ = ["Applied", "FaultBook", "FaultRule"]

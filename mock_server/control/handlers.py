@@ -7,11 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import fanfare_spec
-from mock_server.domain.clock import in_range, isoformat
-from mock_server.domain.csv_rows import RowError
-from mock_server.domain.errors import Invalid, Issue, NotFound
-from mock_server.domain.extensions import modules_of
-from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
+from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
+from mock_server.domain.kernel import Invalid, Issue, NotFound, in_range, isoformat
+from mock_server.domain.world import modules_of
 from mock_server.web.calls import Call, Reply
 
 if TYPE_CHECKING:

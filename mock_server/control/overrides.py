@@ -12,7 +12,7 @@ from typing import Any
 from mock_server.control.declared import DeclaredOperation, DeclaredResponses, forced_error
 from mock_server.control.faults import NOTHING, FaultRule
 from mock_server.control.prefer import Preference
-from mock_server.domain.errors import Invalid
+from mock_server.domain.kernel import Invalid
 from mock_server.web.calls import Call, CallAround, Handler, Reply
 
 __all__ = ["overrides"]

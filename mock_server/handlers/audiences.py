@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.domain.paging import PageRequest
-from mock_server.domain.tiers import create_tier_group, update_tier_group
+from mock_server.domain.audiences import PageRequest, create_tier_group, update_tier_group
 from mock_server.handlers.tenancy import tenant
 from mock_server.views.dialect import Dialect
 from mock_server.views.member_pages import members_page

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.domain.errors import NotFound
 from mock_server.domain.experiences import ExperienceBook, ExperiencePatch, ExperienceSpec
-from mock_server.domain.extensions import modules_of
-from mock_server.domain.organization import Organization
+from mock_server.domain.kernel import NotFound
+from mock_server.domain.world import Organization, modules_of
 from mock_server.handlers.tenancy import organization
 from mock_server.views.experiences import metrics as render_metrics
 from mock_server.web.calls import Call, Reply

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from mock_server.domain.audiences import AudienceType
-from mock_server.domain.catalogue import Vendor
-from mock_server.domain.csv_records import check_declared_size
-from mock_server.domain.errors import Invalid, Issue, NotFound
-from mock_server.domain.extensions import AudienceMembers, modules_of
-from mock_server.domain.organization import Organization
+from mock_server.domain.imports import check_declared_size
+from mock_server.domain.kernel import Invalid, Issue, NotFound
+from mock_server.domain.sync import Vendor
+from mock_server.domain.world import AudienceMembers, Organization, modules_of
 from mock_server.handlers.tenancy import tenant
 from mock_server.state import MockState
 from mock_server.views import work

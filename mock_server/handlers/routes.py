@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mock_server.control import handlers as control
-from mock_server.domain.catalogue import Vendor
+from mock_server.domain.sync import Vendor
 from mock_server.handlers import audiences, experiences, lists, rules
 from mock_server.views.dialect import Dialect
 from mock_server.views.experiences import GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server.domain.audiences import UNSET, RulePatch
-from mock_server.domain.errors import Invalid, Issue
+from mock_server.domain.kernel import Invalid, Issue
 from mock_server.handlers.tenancy import tenant
 from mock_server.views.dialect import Dialect
 from mock_server.views.wire import given

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.domain.organization import Organization
+from mock_server.domain.world import Organization
 from mock_server.views.relations import Relations
 from mock_server.web.calls import Call
 

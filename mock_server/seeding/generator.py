@@ -18,10 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mock_server.domain.clock import DEFAULT_START
-from mock_server.domain.columns import NUMERIC_COLUMNS, ConsumerColumns
-from mock_server.domain.consumer_record import MISSING_TIME, to_millis
-from mock_server.domain.metadata import MetadataStore
+from mock_server.domain.consumers import (
+    MISSING_TIME,
+    NUMERIC_COLUMNS,
+    ConsumerColumns,
+    MetadataStore,
+    to_millis,
+)
+from mock_server.domain.kernel import DEFAULT_START
 from mock_server.seeding.pools import CHANNELS, COUNTRIES, INTERESTS, TEAMS, Pools, pools_for_seed
 
 Progress = Callable[[int, int], None]

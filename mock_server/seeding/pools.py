@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mock_server.domain.consumer_record import Location
+from mock_server.domain.consumers import Location
 
 #: (country, Faker locale for its regions, E.164 calling code, share of consumers)
 COUNTRIES: tuple[tuple[str, str, str, float], ...] = (

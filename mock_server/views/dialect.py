@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceStatus, AudienceType
-from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.audiences import (
+    Audience,
+    AudienceCount,
+    AudienceInput,
+    AudiencePatch,
+    AudienceStatus,
+    AudienceType,
+    Rule,
+    RuleInput,
+    TierGroup,
+    TierGroupInput,
+    TierInput,
+)
+from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.membership import AudienceCount
-from mock_server.domain.rules import Rule, RuleInput
 from mock_server.domain.sync import ListImportResult, SyncSource
-from mock_server.domain.tiers import TierGroup, TierGroupInput, TierInput
 from mock_server.views.relations import Relations
 from mock_server.views.wire import ts
 

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceType
-from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch, AudienceType, Rule
+from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.rules import Rule
 from mock_server.domain.sync import SyncSource
 from mock_server.views import work
 from mock_server.views.dialect import DialectBase

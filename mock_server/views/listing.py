@@ -8,8 +8,8 @@ import binascii
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-from mock_server.domain.errors import Invalid, Issue
-from mock_server.domain.paging import MAX_PAGE_SIZE, Page
+from mock_server.domain.audiences import MAX_PAGE_SIZE, Page
+from mock_server.domain.kernel import Invalid, Issue
 
 _TAG = "e1:"
 _DEFAULT_SIZE = 20

@@ -12,9 +12,9 @@ from collections import OrderedDict
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from mock_server.domain.audiences import Page
 from mock_server.domain.consumers import ConsumerTable
-from mock_server.domain.organization import Organization
-from mock_server.domain.paging import Page
+from mock_server.domain.world import Organization
 from mock_server.views.dialect import Dialect
 
 #: Rendered consumers remembered per table and family (least recently used go first).

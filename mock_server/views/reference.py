@@ -11,10 +11,10 @@ from mock_server.domain.audiences import (
     AudiencePatch,
     AudienceType,
     GroupType,
+    Rule,
 )
-from mock_server.domain.consumer_record import ConsumerRecord
+from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.rules import Rule
 from mock_server.domain.sync import SyncSource
 from mock_server.views import work
 from mock_server.views.dialect import DialectBase

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from mock_server.domain.audiences import Audience
-from mock_server.domain.extensions import TenantModules, modules_of
 from mock_server.domain.imports import AudienceImport
-from mock_server.domain.organization import Organization
 from mock_server.domain.sync import SyncSource
+from mock_server.domain.world import Organization, TenantModules, modules_of
 
 
 class Relations:

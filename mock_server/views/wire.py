@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mock_server.domain.audiences import UNSET
-from mock_server.domain.clock import isoformat
+from mock_server.domain.kernel import isoformat
 
 
 def ts(instant: datetime | None) -> str | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.domain.errors import Conflict, Invalid, Issue, NotFound, TooLarge, Unauthorized
+from mock_server.domain.kernel import Conflict, Invalid, Issue, NotFound, TooLarge, Unauthorized
 
 from .envelopes import Envelope
 from .problems import Problem, describe

@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.columns import empty_columns
-from mock_server.domain.consumers import ConsumerTable
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.organization import Organization
-from mock_server.domain.world import World
+from mock_server.domain.consumers import ConsumerTable, empty_columns
+from mock_server.domain.kernel import Clock, IdFactory
+from mock_server.domain.world import Organization, World
 from mock_server.seeding import consumer_source
 
 

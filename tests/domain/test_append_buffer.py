@@ -14,17 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain import importer
-from mock_server.domain.append_buffer import AppendBuffer, BulkDirectory
-from mock_server.domain.clock import Clock
-from mock_server.domain.columns import empty_columns
-from mock_server.domain.consumers import ConsumerTable
-from mock_server.domain.directory import MemoryDirectory, MemorySink
-from mock_server.domain.errors import Conflict
-from mock_server.domain.extensions import ConsumerDirectoryAdapter
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.importer import ImportOutcome, run_import
-from mock_server.domain.organization import Organization
+from mock_server.domain.consumers import ConsumerTable, empty_columns
+from mock_server.domain.imports import (
+    AppendBuffer,
+    BulkDirectory,
+    ImportOutcome,
+    MemoryDirectory,
+    MemorySink,
+    importer,
+    run_import,
+)
+from mock_server.domain.kernel import Clock, Conflict, IdFactory
+from mock_server.domain.world import ConsumerDirectoryAdapter, Organization
 
 
 class OneByOne:
@@ -215,7 +216,7 @@ def test_the_buffer_answers_lookups_for_consumers_not_yet_written() -> None:
 
 
 def test_the_json_shortcut_accepts_exactly_what_json_loads_accepts() -> None:
-    from mock_server.domain.csv_rows import _json_object
+    from mock_server.domain.imports.csv_rows import _json_object
 
     samples = ["{}", '{"a": 1}', "[1]", '{"a": 1} x', "{", "NaN", '{"a": NaN}', "\ufeff{}", '{"a":1}}', "1"]
     for text in samples:
@@ -229,7 +230,7 @@ def test_the_json_shortcut_accepts_exactly_what_json_loads_accepts() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet='{}[]":,0123456789.eE+-atrufnlsNIy \\x', max_size=20).map(str.strip).filter(bool))
 def test_the_json_shortcut_agrees_with_json_loads_on_any_text(text: str) -> None:
-    from mock_server.domain.csv_rows import _json_object
+    from mock_server.domain.imports.csv_rows import _json_object
 
     try:
         expected = json.loads(text)

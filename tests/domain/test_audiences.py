@@ -8,14 +8,14 @@ from mock_server.domain.audiences import (
     AudienceInput,
     AudiencePatch,
     AudienceType,
+    CountSource,
     GroupType,
+    RuleInput,
     RulePatch,
     SyncStatus,
 )
-from mock_server.domain.errors import Invalid, NotFound
-from mock_server.domain.membership import CountSource
-from mock_server.domain.organization import Organization
-from mock_server.domain.rules import RuleInput
+from mock_server.domain.kernel import Invalid, NotFound
+from mock_server.domain.world import Organization
 
 BUYERS = (RuleInput("totalOrders", "GREATER_THAN_OR_EQUAL", (5,)),)
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mock_server.domain.catalogue import (
+from mock_server.domain.sync import (
     GUIDE_KLAVIYO_LISTS,
     LISTS_PER_VENDOR,
     MAX_PROFILES,

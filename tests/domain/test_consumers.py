@@ -7,12 +7,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.consumer_record import aov_cents, cents_text, score_rank, to_cents
-from mock_server.domain.consumers import ConsumerTable
-from mock_server.domain.errors import Conflict
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.organization import Organization
+from mock_server.domain.consumers import ConsumerTable, aov_cents, cents_text, score_rank, to_cents
+from mock_server.domain.kernel import Clock, Conflict, IdFactory
+from mock_server.domain.world import Organization
 from mock_server.seeding import generate_columns
 
 

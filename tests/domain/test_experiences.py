@@ -9,21 +9,22 @@ from typing import Any
 
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.errors import Conflict, IllegalTransition, Invalid, NotFound
-from mock_server.domain.experience import (
+from mock_server.domain.experiences import (
     EXPERIENCE_TRANSITIONS,
     CannotDeleteActive,
     DistributionKind,
     Experience,
+    ExperienceBook,
     ExperienceEvent,
+    ExperiencePatch,
+    ExperienceSpec,
     ExperienceStatus,
+    SlugTaken,
     derive_status,
     experience_transition,
+    slugify,
 )
-from mock_server.domain.experience_input import ExperiencePatch, ExperienceSpec
-from mock_server.domain.experiences import ExperienceBook, SlugTaken, slugify
-from mock_server.domain.ids import IdFactory
+from mock_server.domain.kernel import Clock, Conflict, IdFactory, IllegalTransition, Invalid, NotFound
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

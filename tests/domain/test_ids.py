@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.ids import IdFactory
+from mock_server.domain.kernel import Clock, IdFactory
 
 
 def test_ids_are_version_7_and_strictly_increasing_under_a_frozen_clock() -> None:

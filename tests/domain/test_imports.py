@@ -8,30 +8,33 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.csv_header import read_header
-from mock_server.domain.csv_records import (
+from mock_server.domain.imports import (
     DEFAULT_LIMITS,
+    FILE_ROW,
+    IMPORT_TRANSITIONS,
     MAX_DATA_ROWS,
     MAX_FILE_BYTES,
-    Limits,
-    RecordSplitter,
-    check_declared_size,
-)
-from mock_server.domain.csv_rows import RowError
-from mock_server.domain.directory import MemoryDirectory, MemorySink
-from mock_server.domain.errors import Conflict, IllegalTransition, TooLarge
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.importer import FILE_ROW, ChunkSource, ImportOutcome, run_import
-from mock_server.domain.imports import (
-    IMPORT_TRANSITIONS,
+    ChunkSource,
+    ForcedOutcome,
     ImportAlreadyUploaded,
     ImportBook,
     ImportEvent,
+    ImportOutcome,
     ImportStatus,
+    JobBoard,
+    JobKind,
+    Limits,
+    MemoryDirectory,
+    MemorySink,
+    Progression,
+    RecordSplitter,
+    RowError,
+    check_declared_size,
     import_transition,
+    read_header,
+    run_import,
 )
-from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
+from mock_server.domain.kernel import Clock, Conflict, IdFactory, IllegalTransition, TooLarge
 
 
 def source(data: bytes, chunk: int = 64 * 1024) -> ChunkSource:

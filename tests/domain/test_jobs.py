@@ -7,11 +7,7 @@ import json
 
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.csv_rows import RowError
-from mock_server.domain.errors import IllegalTransition, Invalid
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.jobs import (
+from mock_server.domain.imports import (
     DEFAULT_PROGRESSION,
     JOB_TRANSITIONS,
     ForcedKind,
@@ -21,9 +17,11 @@ from mock_server.domain.jobs import (
     JobKind,
     JobStatus,
     Progression,
+    RowError,
     follow_path,
     job_transition,
 )
+from mock_server.domain.kernel import Clock, IdFactory, IllegalTransition, Invalid
 
 
 def board(clock: Clock) -> JobBoard:

@@ -6,11 +6,16 @@ import random
 
 import pytest
 
-from mock_server.domain.audiences import AudienceInput, AudienceType
-from mock_server.domain.errors import Invalid
-from mock_server.domain.organization import Organization
-from mock_server.domain.paging import PageRequest, decode_cursor, encode_cursor
-from mock_server.domain.rules import RuleInput
+from mock_server.domain.audiences import (
+    AudienceInput,
+    AudienceType,
+    PageRequest,
+    RuleInput,
+    decode_cursor,
+    encode_cursor,
+)
+from mock_server.domain.kernel import Invalid
+from mock_server.domain.world import Organization
 
 
 def walk(org: Organization, audience_id: str, first: int = 37, search: str | None = None) -> list[int]:
@@ -110,7 +115,7 @@ def test_backward_pages_with_last_and_before(org: Organization) -> None:
 
 
 def test_group_members_cover_the_group_and_filter_by_audience(org: Organization) -> None:
-    from mock_server.domain.tiers import TierGroupInput, TierInput, create_tier_group
+    from mock_server.domain.audiences import TierGroupInput, TierInput, create_tier_group
 
     group = create_tier_group(
         org, TierGroupInput("Orders", "totalOrders", (TierInput("Low", 0, 0, 3), TierInput("High", 3, 1)))

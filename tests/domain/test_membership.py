@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain.membership import MemberSet, as_positions
+from mock_server.domain.audiences import MemberSet, as_positions
 
 POSITIONS = st.lists(st.integers(0, 60), max_size=40).map(as_positions)
 

@@ -8,12 +8,26 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.consumer_record import ConsumerRecord, Location
-from mock_server.domain.fields import FIELDS, parse_boolean, parse_instant_micros, parse_number, resolve
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.predicate import compile_rules
-from mock_server.domain.rules import APPLICABLE, CheckedRule, Operator, RuleInput, arity, build_rules, check
+from mock_server.domain.audiences import (
+    APPLICABLE,
+    CheckedRule,
+    Operator,
+    RuleInput,
+    arity,
+    build_rules,
+    check,
+    compile_rules,
+)
+from mock_server.domain.consumers import (
+    FIELDS,
+    ConsumerRecord,
+    Location,
+    parse_boolean,
+    parse_instant_micros,
+    parse_number,
+    resolve,
+)
+from mock_server.domain.kernel import Clock, IdFactory
 from tests.domain.conftest import make_table
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.domain.clock import Clock
-from mock_server.domain.consumer_record import Location
-from mock_server.domain.errors import Invalid
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.predicate import compile_rules
-from mock_server.domain.rules import RuleInput, build_rules
+from mock_server.domain.audiences import RuleInput, build_rules, compile_rules
+from mock_server.domain.consumers import Location
+from mock_server.domain.kernel import Clock, IdFactory, Invalid
 from tests.domain.conftest import make_table
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -3,8 +3,7 @@ a client creates the same segment over and over), and sharing never leaks a chan
 
 from __future__ import annotations
 
-from mock_server.domain.audiences import AudienceInput, AudienceType
-from mock_server.domain.rules import RuleInput
+from mock_server.domain.audiences import AudienceInput, AudienceType, RuleInput
 from tests.domain.conftest import make_org
 
 ROWS = [{"email": f"c{i}@example.com", "total_orders": i} for i in range(30)]

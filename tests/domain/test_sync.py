@@ -11,27 +11,30 @@ from typing import Any
 import pytest
 
 from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
-from mock_server.domain.catalogue import Catalogue, Vendor
-from mock_server.domain.clock import Clock
-from mock_server.domain.csv_rows import RowError
-from mock_server.domain.directory import ConsumerDirectory, MemoryDirectory
-from mock_server.domain.errors import Conflict, IllegalTransition, Invalid
-from mock_server.domain.ids import IdFactory
-from mock_server.domain.jobs import ForcedOutcome, JobBoard, JobKind, Progression
+from mock_server.domain.imports import (
+    ConsumerDirectory,
+    ForcedOutcome,
+    JobBoard,
+    JobKind,
+    MemoryDirectory,
+    Progression,
+    RowError,
+)
+from mock_server.domain.kernel import Clock, Conflict, IdFactory, IllegalTransition, Invalid
 from mock_server.domain.sync import (
     ALREADY_SYNCED,
     LIST_NOT_FOUND,
+    SYNC_TRANSITIONS,
+    Catalogue,
     NoSyncSource,
     NotASyncedList,
     SkippedList,
     SyncBook,
-)
-from mock_server.domain.sync_source import (
-    SYNC_TRANSITIONS,
     SyncEvent,
     SyncInProgress,
     SyncSource,
     SyncStatus,
+    Vendor,
     sync_transition,
 )
 

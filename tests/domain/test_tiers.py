@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mock_server.domain.audiences import AudienceType, GroupType
-from mock_server.domain.errors import Invalid, NotFound
-from mock_server.domain.organization import Organization
-from mock_server.domain.tiers import TierGroupInput, TierInput, create_tier_group, update_tier_group
+from mock_server.domain.audiences import (
+    AudienceType,
+    GroupType,
+    TierGroupInput,
+    TierInput,
+    create_tier_group,
+    update_tier_group,
+)
+from mock_server.domain.kernel import Invalid, NotFound
+from mock_server.domain.world import Organization
 from tests.domain.conftest import make_org
 
 SPEND = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain.value_index import ValueIndex
+from mock_server.domain.consumers import ValueIndex
 
 VALUES = st.lists(st.sampled_from([None, "", "a", "b", "c", "d"]), max_size=12)
 

@@ -7,11 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-from mock_server.domain.audiences import AudienceInput, AudienceType
-from mock_server.domain.clock import Clock
-from mock_server.domain.errors import NotFound, Unauthorized
-from mock_server.domain.rules import RuleInput
-from mock_server.domain.tiers import TierGroupInput, TierInput, create_tier_group
+from mock_server.domain.audiences import (
+    AudienceInput,
+    AudienceType,
+    RuleInput,
+    TierGroupInput,
+    TierInput,
+    create_tier_group,
+)
+from mock_server.domain.kernel import Clock, NotFound, Unauthorized
 from mock_server.domain.world import World
 from mock_server.seeding import consumer_source
 

@@ -138,8 +138,8 @@ def test_resync_rules(client: Any, fanfare_mock: Any) -> None:
 
 
 def _first_list(fanfare_mock: Any) -> str:
-    from mock_server.domain.catalogue import Vendor
-    from mock_server.domain.extensions import modules_of
+    from mock_server.domain.sync import Vendor
+    from mock_server.domain.world import modules_of
 
     org = fanfare_mock.state.world.organization_for_key(fanfare_mock.key)
     return str(modules_of(org).sync.catalogue.lists(Vendor.MAILCHIMP)[0].id)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.domain.errors import Invalid
+from mock_server.domain.kernel import Invalid
 
 OTHER = "sk_test_plugin_other"
 

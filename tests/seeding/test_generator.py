@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mock_server.domain.columns import NUMERIC_COLUMNS
-from mock_server.domain.metadata import MetadataStore
+from mock_server.domain.consumers import NUMERIC_COLUMNS, MetadataStore
 from mock_server.seeding import consumer_source, generate_columns
 
 N = 20_000

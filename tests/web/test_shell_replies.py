@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.domain.errors import (
+from mock_server.domain.kernel import (
     Conflict,
     IllegalTransition,
     Invalid,

@@ -1,0 +1,95 @@
+"""Audiences: the audience record, its rules and predicate, membership sets, paging and loyalty tiers."""
+
+from __future__ import annotations
+
+from mock_server.domain.audiences.audience import (
+    UNSET,
+    Audience,
+    AudienceInput,
+    AudiencePatch,
+    AudienceStatus,
+    AudienceType,
+    GroupType,
+    RulePatch,
+    SyncStatus,
+)
+from mock_server.domain.audiences.membership import (
+    EMPTY,
+    AudienceCount,
+    CountSource,
+    MemberSet,
+    Positions,
+    as_positions,
+)
+from mock_server.domain.audiences.paging import (
+    MAX_PAGE_SIZE,
+    Page,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+    select,
+)
+from mock_server.domain.audiences.predicate import (
+    Predicate,
+    compile_rules,
+)
+from mock_server.domain.audiences.rules import (
+    APPLICABLE,
+    CheckedRule,
+    Operator,
+    Rule,
+    RuleInput,
+    arity,
+    build_rules,
+    check,
+    check_inputs,
+    ordered,
+)
+from mock_server.domain.audiences.tiers import (
+    TierGroup,
+    TierGroupInput,
+    TierInput,
+    create_tier_group,
+    update_tier_group,
+)
+
+__all__ = (
+    "APPLICABLE",
+    "EMPTY",
+    "MAX_PAGE_SIZE",
+    "UNSET",
+    "Audience",
+    "AudienceCount",
+    "AudienceInput",
+    "AudiencePatch",
+    "AudienceStatus",
+    "AudienceType",
+    "CheckedRule",
+    "CountSource",
+    "GroupType",
+    "MemberSet",
+    "Operator",
+    "Page",
+    "PageRequest",
+    "Positions",
+    "Predicate",
+    "Rule",
+    "RuleInput",
+    "RulePatch",
+    "SyncStatus",
+    "TierGroup",
+    "TierGroupInput",
+    "TierInput",
+    "arity",
+    "as_positions",
+    "build_rules",
+    "check",
+    "check_inputs",
+    "compile_rules",
+    "create_tier_group",
+    "decode_cursor",
+    "encode_cursor",
+    "ordered",
+    "select",
+    "update_tier_group",
+)

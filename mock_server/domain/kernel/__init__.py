@@ -1,0 +1,37 @@
+"""The kernel every domain package stands on: the simulated clock, id factories and the domain errors."""
+
+from __future__ import annotations
+
+from mock_server.domain.kernel.clock import (
+    DEFAULT_START,
+    Clock,
+    in_range,
+    isoformat,
+)
+from mock_server.domain.kernel.errors import (
+    Conflict,
+    IllegalTransition,
+    Invalid,
+    Issue,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+)
+from mock_server.domain.kernel.ids import (
+    IdFactory,
+)
+
+__all__ = (
+    "DEFAULT_START",
+    "Clock",
+    "Conflict",
+    "IdFactory",
+    "IllegalTransition",
+    "Invalid",
+    "Issue",
+    "NotFound",
+    "TooLarge",
+    "Unauthorized",
+    "in_range",
+    "isoformat",
+)

@@ -1,0 +1,150 @@
+"""The World: every tenant of one mock, keyed by secret key, seeded deterministically, resettable.
+
+Each distinct secret key is its own organization, created (and its consumers generated) on first use,
+unless keys are pinned. Keys are never kept: a tenant is known by the SHA-256 of its key, and its
+organization id is derived from the seed and that hash. Consumers come from an injected
+`consumer_source` (the seeding package), so the domain never touches Faker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+from uuid import UUID
+
+from mock_server.domain.consumers import ConsumerColumns, ConsumerTable, empty_columns, to_millis
+from mock_server.domain.kernel import DEFAULT_START, Clock, IdFactory, Unauthorized
+from mock_server.domain.world.organization import Organization
+
+Progress = Callable[[int, int], None]
+ConsumerSource = Callable[[int, str, int, Progress | None], ConsumerColumns]
+
+
+class Extension(Protocol):
+    """Per-tenant state another domain module keeps inside an Organization (imports, sync, experiences)."""
+
+    def export(self) -> dict[str, Any]: ...
+
+
+#: Builds a module's per-tenant state: fresh (data None) or from its `export()` (data given).
+ExtensionFactory = Callable[[Organization, dict[str, Any] | None], Extension]
+
+
+def key_hash(secret_key: str) -> str:
+    return hashlib.sha256(secret_key.encode("utf-8")).hexdigest()
+
+
+def organization_id(seed: int, tenant_hash: str) -> str:
+    """A UUIDv7-shaped id from the seed and the key's hash (time bits: the default world start)."""
+    digest = hashlib.sha256(f"fanfare-mock/organization/{seed}/{tenant_hash}".encode()).digest()
+    rand = int.from_bytes(digest[:10], "big")  # 80 bits: 12 + 62 used
+    value = (to_millis(DEFAULT_START) << 80) | (0x7 << 76) | ((rand >> 62) & 0xFFF) << 64 | (0b10 << 62)
+    value |= rand & ((1 << 62) - 1)
+    return str(UUID(int=value))
+
+
+def no_consumers(seed: int, organization_id: str, n: int, progress: Progress | None) -> ConsumerColumns:
+    """A consumer source for worlds without consumers (the seeding package provides the real one)."""
+    return empty_columns()
+
+
+class World:
+    def __init__(
+        self,
+        seed: int,
+        consumers_per_org: int,
+        clock: Clock,
+        keys: Iterable[str] | None = None,
+        consumer_source: ConsumerSource = no_consumers,
+        extensions: Mapping[str, ExtensionFactory] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.consumers_per_org = consumers_per_org
+        self.clock = clock
+        self.consumer_source = consumer_source
+        self.extensions = dict(extensions or {})
+        self.pinned: frozenset[str] | None = None if keys is None else frozenset(key_hash(k) for k in keys)
+        self.start = clock.now()
+        self.start_running = clock.running
+        self._orgs: dict[str, Organization] = {}  # by key hash, in order of first use
+        self._bases: dict[str, ConsumerColumns] = {}  # pristine generated consumers, shared copy-on-write
+
+    # ---- tenancy -----------------------------------------------------------------------------------
+    def organization_for_key(self, secret_key: str) -> Organization:
+        """The key's organization, created and seeded on first use (an unpinned key is Unauthorized)."""
+        return self.organization_for_hash(key_hash(secret_key))
+
+    def organization_for_hash(self, tenant_hash: str, progress: Progress | None = None) -> Organization:
+        org = self._orgs.get(tenant_hash)
+        if org is None:
+            if self.pinned is not None and tenant_hash not in self.pinned:
+                raise Unauthorized("Unknown secret key")
+            org = self._orgs[tenant_hash] = self.build_organization(tenant_hash, progress)
+        return org
+
+    def organizations(self) -> list[tuple[str, Organization]]:
+        """(key hash, organization) in order of first use."""
+        return list(self._orgs.items())
+
+    def warm(self, progress: Progress | None = None) -> None:
+        """Create the pinned organizations now (at start, with progress shown), not on first request."""
+        for tenant_hash in sorted(self.pinned or ()):
+            self.organization_for_hash(tenant_hash, progress)
+
+    def build_organization(
+        self,
+        tenant_hash: str,
+        progress: Progress | None = None,
+        extension_data: Mapping[str, Any] | None = None,
+    ) -> Organization:
+        org_id = organization_id(self.seed, tenant_hash)
+        base = self._bases.get(org_id)
+        if base is None:
+            base = self._bases[org_id] = self.consumer_source(
+                self.seed, org_id, self.consumers_per_org, progress
+            )
+        ids = IdFactory(self.clock, f"{self.seed}:{org_id}")
+        table = ConsumerTable(
+            org_id, self.clock, IdFactory(self.clock, f"{self.seed}:{org_id}:consumers"), base
+        )
+        org = Organization(org_id, self.clock, ids, table, actor=f"apikey_{tenant_hash[:12]}")
+        for name, factory in self.extensions.items():
+            data = None if extension_data is None else extension_data.get(name)
+            org.extensions[name] = factory(org, data)
+        return org
+
+    # ---- reset and snapshots -----------------------------------------------------------------------
+    def reset(self, secret_key: str | None = None) -> None:
+        """Back to the freshly seeded state, by rebuilding: one tenant (by key), or all and the clock."""
+        if secret_key is not None:
+            tenant_hash = key_hash(secret_key)
+            if self.pinned is not None and tenant_hash not in self.pinned:
+                raise Unauthorized("Unknown secret key")
+            if tenant_hash in self._orgs:
+                self._orgs[tenant_hash] = self.build_organization(tenant_hash)
+            return
+        self.clock.set(self.start)
+        self.clock.running = self.start_running
+        self._orgs = {}
+        self.warm()
+
+    def export(self) -> dict[str, Any]:
+        from mock_server.domain.world.snapshot import export_world
+
+        return export_world(self)
+
+    @classmethod
+    def from_snapshot(
+        cls,
+        data: Mapping[str, Any],
+        consumer_source: ConsumerSource = no_consumers,
+        clock: Clock | None = None,
+        extensions: Mapping[str, ExtensionFactory] | None = None,
+    ) -> World:
+        from mock_server.domain.world.snapshot import restore_world
+
+        return restore_world(cls, data, consumer_source, clock, extensions)
+
+    def _adopt(self, tenant_hash: str, org: Organization) -> None:
+        self._orgs[tenant_hash] = org

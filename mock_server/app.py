@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import fanfare_spec
 from mock_server.control import (
     DEFAULT_CAPACITY,
+    ControlState,
     DeclaredResponses,
     JournalEntry,
     journal_middleware,
-    overrides,
-    recorder,
+    journal_recorder,
+    override_hook,
 )
 from mock_server.handlers.routes import handlers
+from mock_server.handlers.tenancy import Served
 from mock_server.state import MockState
 from mock_server.web.calls import Around
 from mock_server.web.middleware import Middleware
 from mock_server.web.shell import Shell, build_app
 
 __all__ = ["create_app"]
+
+if TYPE_CHECKING:
+
+    def _offers_what_handlers_read(state: MockState) -> tuple[ControlState, Served]:
+        """Never run: mypy holds the state to the protocols the handlers read `call.state` through."""
+        return state, state
 
 
 def create_app(
@@ -62,7 +71,7 @@ def create_app(
     arounds: list[Around] = []
     middleware: list[Middleware] = []
     if state.journal.enabled or log is not None:
-        arounds.append(recorder(state.journal, log))
+        arounds.append(journal_recorder(state.journal, log))
         middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
     return build_app(
         documents=documents,
@@ -72,7 +81,7 @@ def create_app(
         raise_server_errors=False,
         cors_origins="local" if cors_origins is None else cors_origins,
         arounds=arounds,
-        call_arounds=[overrides(declared)],
+        call_arounds=[override_hook(declared)],
         middleware=middleware,
     )
 

@@ -13,17 +13,52 @@ Configure with `@pytest.mark.fanfare(seed=..., consumers=..., keys=[...])` or th
 
 from __future__ import annotations
 
+import inspect
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pytest
 
+# The value types only (light: no web shell, no domain), so loading the plugin stays cheap.
+from mock_server.control.fault import Fault
+from mock_server.control.journal_query import JournalQuery
+
 DEFAULT_KEY = "sk_test_fanfare_fixture"
+
+
+P = ParamSpec("P")
+Value = TypeVar("Value")
+Handle = TypeVar("Handle")
+Result = TypeVar("Result")
+
+
+def _taking(
+    value_type: Callable[P, Value],
+) -> Callable[[Callable[[Handle, Value], Result]], Callable[Concatenate[Handle, P], Result]]:
+    """A handle method that takes one value (`Fault`, `JournalQuery`), called with that value's own
+    fields: the keywords are written once, on the value type, and type-checked from there."""
+
+    def decorate(method: Callable[[Handle, Value], Result]) -> Callable[Concatenate[Handle, P], Result]:
+        def taking(self: Handle, /, *args: P.args, **kwargs: P.kwargs) -> Result:
+            return method(self, value_type(*args, **kwargs))
+
+        fields = inspect.signature(value_type).parameters.values()
+        own = inspect.signature(method)
+        signature = own.replace(parameters=[*list(own.parameters.values())[:1], *fields])
+        taking.__name__, taking.__qualname__, taking.__doc__ = (
+            method.__name__,
+            method.__qualname__,
+            method.__doc__,
+        )
+        setattr(taking, "__signature__", signature)  # noqa: B010 (help() shows the value's fields)
+        return taking
+
+    return decorate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -122,31 +157,15 @@ class Faults:
     def __init__(self, state: Any) -> None:
         self._state = state
 
-    def add(
-        self,
-        operation_id: str | None = None,
-        *,
-        status: int | None = None,
-        example: str | None = None,
-        error: str | None = None,
-        latency_ms: int = 0,
-        times: int | None = None,
-        key: str | None = None,
-    ) -> Any:
-        """Answer `status` (in the family's error envelope, `error` as its text) or the documented
-        `example`, and/or delay by `latency_ms`, for calls to `operation_id` (every operation if None) by
-        tenant `key` (every tenant if None), for the next `times` calls (until removed if None).
+    @_taking(Fault)
+    def add(self, fault: Fault) -> Any:
+        """Keep a `Fault`, given as its fields: `add("getV1Audiences", status=503, times=1)` answers
+        `status` (in the family's error envelope, `error` as its text) or the documented `example`,
+        and/or delays by `latency_ms`, for calls to that operation (every one if None) by tenant `key`
+        (every tenant if None), for the next `times` calls (until removed if None).
         Raises `mock_server.domain.kernel.Invalid` when the rule could never apply as asked (a status the
         operation does not declare, an unknown operationId or example)."""
-        return self._state.faults.add(
-            operation_id=operation_id,
-            secret_key=key,
-            status=status,
-            example=example,
-            error=error,
-            latency_ms=latency_ms,
-            times=times,
-        )
+        return self._state.faults.add(fault)
 
     def list(self) -> list[Any]:
         """The active rules (`FaultRule`: `.id`, `.hits`, `.remaining`, `.to_json()`...)."""
@@ -170,44 +189,26 @@ class Journal:
     def _journal(self) -> Any:
         return self._mock.state.journal
 
-    def entries(
-        self,
-        operation_id: str | None = None,
-        *,
-        status: int | str | None = None,
-        key: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        outcome: str | None = None,
-        forced: bool | None = None,
-        after: int | None = None,
-        limit: int | None = None,
-    ) -> list[Any]:
-        """Matching entries, oldest first. `status` is 404 or a class like "4xx"; `key` a tenant's secret
-        key; `path` a prefix; `forced` True for answers a fault rule or `Prefer` chose."""
-        return self._journal.entries(  # type: ignore[no-any-return]
-            operation_id=operation_id,
-            secret_key=key,
-            status=status,
-            method=method,
-            path=path,
-            outcome=outcome,
-            forced=forced,
-            after=after,
-            limit=limit,
-        )
+    @_taking(JournalQuery)
+    def entries(self, query: JournalQuery) -> list[Any]:
+        """Matching entries, oldest first, given as a `JournalQuery`'s fields: `entries("getV1Audiences",
+        status="4xx")`. `status` is 404 or a class like "4xx"; `key` a tenant's secret key; `path` a
+        prefix; `forced` True for answers a fault rule or `Prefer` chose; `limit` the newest N, or with
+        `after` the first N newer than that seq."""
+        return self._journal.entries(query)  # type: ignore[no-any-return]
 
-    def last(self, operation_id: str | None = None, **filters: Any) -> Any:
-        """The newest matching entry; `LookupError` when there is none."""
-        found = self.entries(operation_id, limit=1, **filters)
+    @_taking(JournalQuery)
+    def last(self, query: JournalQuery) -> Any:
+        """The newest entry matching the same fields as `entries`; `LookupError` when there is none."""
+        found = self._journal.entries(replace(query, limit=1))
         if not found:
-            asked = {"operation_id": operation_id, **filters}
-            wanted = ", ".join(f"{name}={value!r}" for name, value in asked.items() if value is not None)
+            wanted = query.describe()
             raise LookupError(f"the journal has no entry{' matching ' + wanted if wanted else ''}")
         return found[0]
 
-    def count(self, operation_id: str | None = None, **filters: Any) -> int:
-        return len(self.entries(operation_id, **filters))
+    @_taking(JournalQuery)
+    def count(self, query: JournalQuery) -> int:
+        return len(self._journal.entries(query))
 
     def clear(self) -> int:
         return self._journal.clear()  # type: ignore[no-any-return]

@@ -69,7 +69,7 @@ class JournalBody:
     R_QUERY,  # bytes, secrets scrubbed
     R_OPERATION_ID,  # str | None
     R_FAMILY,  # str
-    R_TENANT,  # (redacted key, hash of the key) | None
+    R_TENANT,  # (redacted key, `key_tag` of the key) | None
     R_STATUS,  # int
     R_OUTCOME,  # str
     R_DURATION_MS,  # float

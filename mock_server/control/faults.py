@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from typing import Any
 
@@ -19,36 +19,53 @@ from mock_server.control.declared import (
     DeclaredResponses,
     Example,
 )
+from mock_server.control.fault import Fault
+from mock_server.control.redaction import key_tag
 from mock_server.domain.kernel import Invalid, Issue
 from mock_server.web.security import redact
 
-__all__ = ["Applied", "FaultBook", "FaultRule"]
+__all__ = ["Applied", "Fault", "FaultBook", "FaultRule"]
 
 
 @dataclass(slots=True)
 class FaultRule:
-    """One rule. Its tenant is kept as the redacted key and a hash of the key, never the key itself."""
+    """One active rule: the `Fault` asked for (without its key), its id, and what the book resolved (the
+    status an example answers with). The tenant is kept as the redacted key and the key's tag, never the
+    key itself."""
 
     id: int
-    operation_id: str | None
+    fault: Fault
     tenant: str | None
-    key_hash: int | None
+    key_tag: int | None
     status: int | None
     example: Example | None
-    error: str | None
-    latency_ms: int
-    times: int | None
     remaining: int | None
     hits: int = 0
+
+    @property
+    def operation_id(self) -> str | None:
+        return self.fault.operation_id
+
+    @property
+    def error(self) -> str | None:
+        return self.fault.error
+
+    @property
+    def latency_ms(self) -> int:
+        return self.fault.latency_ms
+
+    @property
+    def times(self) -> int | None:
+        return self.fault.times
 
     @property
     def answers(self) -> bool:
         return self.status is not None
 
-    def matches(self, operation: DeclaredOperation, key_hash: int | None) -> bool:
+    def matches(self, operation: DeclaredOperation, key_tag: int | None) -> bool:
         if self.operation_id is not None and self.operation_id != operation.operation_id:
             return False
-        if self.key_hash is not None and self.key_hash != key_hash:
+        if self.key_tag is not None and self.key_tag != key_tag:
             return False
         # A rule without operationId only touches the operations that declare its status.
         return self.status is None or operation.declares(self.status)
@@ -82,7 +99,7 @@ NOTHING = Applied()
 class FaultBook:
     def __init__(self, declared: DeclaredResponses, keys: Sequence[str] | None = None) -> None:
         self.declared = declared
-        self._pinned = None if keys is None else frozenset(hash(key) for key in keys)
+        self._pinned = None if keys is None else frozenset(key_tag(key) for key in keys)
         self._lock = threading.Lock()
         self._next_id = 1
         #: The active rules in the order they apply (replaced, never mutated in place).
@@ -90,25 +107,22 @@ class FaultBook:
 
     # -- changes -------------------------------------------------------------------------------------
 
-    def add(
-        self,
-        *,
-        operation_id: str | None = None,
-        secret_key: str | None = None,
-        status: int | None = None,
-        example: str | None = None,
-        error: str | None = None,
-        latency_ms: int = 0,
-        times: int | None = None,
-    ) -> FaultRule:
-        """Add a rule, or raise `Invalid` saying why it could never apply as asked."""
-        operation = self._operation(operation_id) if operation_id is not None else None
+    def add(self, fault: Fault) -> FaultRule:
+        """Keep `fault` as a rule, or raise `Invalid` saying why it could never apply as asked."""
+        status, example, error, latency_ms, times = (
+            fault.status,
+            fault.example,
+            fault.error,
+            fault.latency_ms,
+            fault.times,
+        )
+        operation = self._operation(fault.operation_id) if fault.operation_id is not None else None
         if status is not None and not 400 <= status <= 599:
             raise Invalid(
                 "A fault answers an error status (400-599)", (Issue("status", f"{status} is not an error"),)
             )
-        key_hash = hash(secret_key) if secret_key is not None else None
-        if key_hash is not None and self._pinned is not None and key_hash not in self._pinned:
+        tag = key_tag(fault.key) if fault.key is not None else None
+        if tag is not None and self._pinned is not None and tag not in self._pinned:
             raise Invalid(
                 "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
             )
@@ -134,16 +148,7 @@ class FaultBook:
             )
         with self._lock:
             rule = FaultRule(
-                self._next_id,
-                operation_id,
-                redact(secret_key),
-                key_hash,
-                status,
-                found,
-                error,
-                latency_ms,
-                times,
-                times,
+                self._next_id, replace(fault, key=None), redact(fault.key), tag, status, found, times
             )
             self._next_id += 1
             self.rules = (*self.rules, rule)
@@ -159,8 +164,8 @@ class FaultBook:
     def clear(self, secret_key: str | None = None) -> int:
         """Remove every rule, or (with a key) the rules scoped to that tenant."""
         with self._lock:
-            gone = None if secret_key is None else hash(secret_key)
-            kept = () if gone is None else tuple(rule for rule in self.rules if rule.key_hash != gone)
+            gone = None if secret_key is None else key_tag(secret_key)
+            kept = () if gone is None else tuple(rule for rule in self.rules if rule.key_tag != gone)
             removed = len(self.rules) - len(kept)
             self.rules = kept
         return removed
@@ -175,11 +180,11 @@ class FaultBook:
             return NOTHING
         delay = 0
         answer: FaultRule | None = None
-        key_hash = hash(secret_key) if secret_key is not None else None
+        tag = key_tag(secret_key) if secret_key is not None else None
         with self._lock:
             spent = False
             for rule in self.rules:
-                if not rule.matches(operation, key_hash):
+                if not rule.matches(operation, tag):
                     continue
                 used = False
                 if rule.latency_ms:

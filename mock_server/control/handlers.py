@@ -4,23 +4,43 @@ rules, the journal, and the documents."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import fanfare_spec
+from mock_server.control.fault import Fault
+from mock_server.control.faults import FaultBook
+from mock_server.control.journal import Journal
+from mock_server.control.journal_query import JournalQuery
 from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
-from mock_server.domain.kernel import Invalid, Issue, NotFound, in_range, isoformat
-from mock_server.domain.world import modules_of
+from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, in_range, isoformat
+from mock_server.domain.world import World, modules_of
 from mock_server.web.calls import Call, Reply
 
-if TYPE_CHECKING:
-    from mock_server.state import MockState
+
+class ControlState(Protocol):
+    """What these handlers read and steer on the app's state (`call.state`, the app's `MockState`)."""
+
+    @property
+    def world(self) -> World: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def keys(self) -> tuple[str, ...] | None: ...
+    @property
+    def faults(self) -> FaultBook: ...
+    @property
+    def journal(self) -> Journal: ...
+    def reset(self, secret_key: str | None = None) -> None: ...
+    def reseed(self, seed: int, consumers: int | None = None) -> None: ...
+    def export(self) -> dict[str, Any]: ...
+    def restore(self, snapshot: dict[str, Any]) -> None: ...
 
 
-def _state(call: Call) -> MockState:
+def _state(call: Call) -> ControlState:
     return call.state  # type: ignore[no-any-return]
 
 
-def _clock_reply(state: MockState) -> Reply:
+def _clock_reply(state: ControlState) -> Reply:
     return Reply(200, {"now": isoformat(state.clock.now()), "running": state.clock.running})
 
 
@@ -141,16 +161,7 @@ async def force_outcome(call: Call) -> Reply:
 
 
 async def add_fault(call: Call) -> Reply:
-    body = call.body
-    rule = _state(call).faults.add(
-        operation_id=body.get("operationId"),
-        secret_key=body.get("secretKey"),
-        status=body.get("status"),
-        example=body.get("example"),
-        error=body.get("error"),
-        latency_ms=body.get("latencyMs", 0),
-        times=body.get("times"),
-    )
+    rule = _state(call).faults.add(Fault.from_request(call.body))
     return Reply(201, rule.to_json())
 
 
@@ -170,18 +181,8 @@ async def remove_fault(call: Call) -> Reply:
 
 
 async def query_journal(call: Call) -> Reply:
-    journal, query = _state(call).journal, call.query
-    entries = journal.entries(
-        operation_id=query.get("operationId"),
-        secret_key=query.get("secretKey"),
-        status=query.get("status"),
-        method=query.get("method"),
-        path=query.get("path"),
-        outcome=query.get("outcome"),
-        forced=query.get("forced"),
-        after=query.get("after"),
-        limit=query.get("limit", 100),
-    )
+    journal = _state(call).journal
+    entries = journal.entries(JournalQuery.from_request(call.query))
     return Reply(
         200,
         {

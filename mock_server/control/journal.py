@@ -1,8 +1,8 @@
-"""The request journal: one entry per request (routed or not), kept in a bounded ring, queryable by
-operation, tenant, status, method, path, outcome and whether it was forced.
+"""The request journal: one entry per request (routed or not), kept in a bounded ring, answering a
+`JournalQuery` (operation, tenant, status, method, path, outcome, whether it was forced).
 
 Records hold no secret: keys are redacted when a request is recorded (`sk_test_…abcd`), and the tenant is
-matched by a hash of its key. A record is a plain tuple with bodies kept raw (up to a limit); it becomes
+matched by its key's tag. A record is a plain tuple with bodies kept raw (up to a limit); it becomes
 a `JournalEntry` (decoded, parsed) only when read, so recording stays cheap on the request path. Shared
 by the server's loop and a test's thread: a lock.
 """
@@ -24,26 +24,15 @@ from mock_server.control.entries import (
     JournalEntry,
     Record,
 )
+from mock_server.control.journal_query import JournalQuery, status_range
+from mock_server.control.redaction import key_tag
 
-__all__ = ["DEFAULT_BODY_LIMIT", "DEFAULT_CAPACITY", "Journal", "status_filter"]
+__all__ = ["DEFAULT_BODY_LIMIT", "DEFAULT_CAPACITY", "Journal"]
 
 DEFAULT_CAPACITY = 10_000
 #: Bytes of each request and response body kept (worst case about 80 MB for a full default ring).
 DEFAULT_BODY_LIMIT = 4096
-
-
-def status_filter(status: int | str | None) -> tuple[int, int] | None:
-    """`404` or `"404"` -> (404, 405); `"4xx"` -> (400, 500); None -> None. Raises ValueError otherwise."""
-    if status is None:
-        return None
-    text = str(status).lower()
-    if len(text) == 3 and text[0] in "12345":
-        if text[1:] == "xx":
-            low = int(text[0]) * 100
-            return low, low + 100
-        if text.isdigit():
-            return int(text), int(text) + 1
-    raise ValueError(f"status must be a status (404) or a class (4xx), not {status!r}")
+EVERYTHING = JournalQuery()
 
 
 class Journal:
@@ -99,30 +88,24 @@ class Journal:
         first, ring = self._snapshot()
         return iter([JournalEntry(first + index, record) for index, record in enumerate(ring)])
 
-    def entries(
-        self,
-        *,
-        operation_id: str | None = None,
-        secret_key: str | None = None,
-        status: int | str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        outcome: str | None = None,
-        forced: bool | None = None,
-        after: int | None = None,
-        limit: int | None = None,
-    ) -> list[JournalEntry]:
-        """Matching entries, oldest first: the newest `limit` of them, or with `after` the first `limit`
-        newer than that seq."""
-        statuses = status_filter(status)
-        key_hash = hash(secret_key) if secret_key is not None else None
+    def entries(self, query: JournalQuery = EVERYTHING) -> list[JournalEntry]:
+        """The entries `query` asks for, oldest first."""
+        operation_id, method, path, outcome, forced = (
+            query.operation_id,
+            query.method,
+            query.path,
+            query.outcome,
+            query.forced,
+        )
+        statuses = status_range(query.status)
+        tag = key_tag(query.key) if query.key is not None else None
         upper = method.upper() if method is not None else None
 
         def wanted(record: Record) -> bool:
             tenant = record[R_TENANT]
             return (
                 (operation_id is None or record[R_OPERATION_ID] == operation_id)
-                and (key_hash is None or (tenant is not None and tenant[1] == key_hash))
+                and (tag is None or (tenant is not None and tenant[1] == tag))
                 and (statuses is None or statuses[0] <= record[R_STATUS] < statuses[1])
                 and (upper is None or record[R_METHOD] == upper)
                 and (path is None or record[R_PATH].startswith(path))
@@ -130,6 +113,7 @@ class Journal:
                 and (forced is None or (record[R_FORCED] is not None) == forced)
             )
 
+        after, limit = query.after, query.limit
         first, ring = self._snapshot()
         found: list[JournalEntry] = []
         if after is not None:

@@ -15,10 +15,10 @@ from mock_server.control.prefer import Preference
 from mock_server.domain.kernel import Invalid
 from mock_server.web.calls import Call, CallAround, Handler, Reply
 
-__all__ = ["overrides"]
+__all__ = ["override_hook"]
 
 
-def overrides(declared: DeclaredResponses) -> CallAround:
+def override_hook(declared: DeclaredResponses) -> CallAround:
     """Build the hook; `call.state` must carry `faults` (a `FaultBook`) and `keys`."""
 
     async def override(call: Call, handler: Handler) -> Reply:

@@ -17,13 +17,13 @@ import orjson
 
 from mock_server.control.entries import JournalEntry, Record
 from mock_server.control.journal import Journal
-from mock_server.control.redaction import scrub_bytes, scrub_secrets
+from mock_server.control.redaction import key_tag, scrub_bytes, scrub_secrets
 from mock_server.web.calls import Around, ClientDisconnected, Exchange, Next, Reply
 from mock_server.web.families import DEFAULT_FAMILIES, Families
 from mock_server.web.middleware import ASGIApp, Middleware
 from mock_server.web.security import redact
 
-__all__ = ["Log", "journal_middleware", "recorder"]
+__all__ = ["Log", "journal_middleware", "journal_recorder"]
 
 Log = Callable[[JournalEntry], None]
 
@@ -68,7 +68,7 @@ class BodyTap:
 _TAP: ContextVar[BodyTap | None] = ContextVar("fanfare_journal_tap", default=None)
 
 
-def recorder(journal: Journal, log: Log | None = None) -> Around:
+def journal_recorder(journal: Journal, log: Log | None = None) -> Around:
     """The journal's `Around`: put it first in `arounds` so it also times what the others add."""
     limit = journal.body_limit
 
@@ -120,7 +120,7 @@ def _record(
     # On every request: references and cheap scalars only; decoding waits until someone reads.
     operation = exchange.operation
     key = exchange.secret_key
-    tenant = (_TENANTS.get(hash(key)) or _tenant(key)) if key is not None else None
+    tenant = (_TENANTS.get(key_tag(key)) or _tenant(key)) if key is not None else None
     headers = _request_headers(exchange.headers.raw)
     notes = exchange.notes
     path = exchange.path
@@ -189,14 +189,14 @@ def _redacted_authorization(value: bytes) -> bytes:
 
 
 def _tenant(key: str) -> tuple[str | None, int]:
-    """The redacted key and the hash the journal matches tenants by."""
-    hashed = hash(key)
-    found = _TENANTS.get(hashed)
+    """The redacted key and the tag the journal matches tenants by."""
+    tag = key_tag(key)
+    found = _TENANTS.get(tag)
     if found is None:
-        found = (redact(key), hashed)
+        found = (redact(key), tag)
         if len(_TENANTS) >= _REMEMBERED:
             _TENANTS.clear()
-        _TENANTS[hashed] = found
+        _TENANTS[tag] = found
     return found
 
 

@@ -1,5 +1,6 @@
-"""Secret keys out of everything the journal keeps: a key in a path, a query, a header or a body is
-redacted to its last four characters (`sk_test_…abcd`) before it is stored."""
+"""Secret keys out of everything the control plane keeps: a key in a path, a query, a header or a body is
+redacted to its last four characters (`sk_test_…abcd`) before it is stored, and a tenant is matched by
+its key's tag, never by the key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from mock_server.web.security import redact
 
-__all__ = ["scrub_bytes", "scrub_secrets"]
+__all__ = ["key_tag", "scrub_bytes", "scrub_secrets"]
 
 _SECRET = re.compile(rb"sk_(?:live|test)_[A-Za-z0-9_]{1,200}")
 
@@ -22,3 +23,9 @@ def scrub_bytes(data: bytes) -> bytes:
 
 def scrub_secrets(text: str) -> str:
     return scrub_bytes(text.encode("utf-8")).decode("utf-8") if "sk_" in text else text
+
+
+def key_tag(secret_key: str) -> int:
+    """The tag the fault book and the journal match a tenant by: Python's `hash`, cheap on every request
+    and meaningless outside this process (never stored; the world's `key_hash` is the stable SHA-256)."""
+    return hash(secret_key)

@@ -12,8 +12,7 @@ from mock_server.domain.imports import check_declared_size
 from mock_server.domain.kernel import Invalid, Issue, NotFound
 from mock_server.domain.sync import Vendor
 from mock_server.domain.world import AudienceMembers, Organization, modules_of
-from mock_server.handlers.tenancy import tenant
-from mock_server.state import MockState
+from mock_server.handlers.tenancy import Served, tenant
 from mock_server.views import work
 from mock_server.views.dialect import Dialect
 from mock_server.web.calls import Call, Reply
@@ -55,7 +54,7 @@ async def get_import(call: Call, d: Dialect) -> Reply:
 
 async def upload(call: Call) -> Reply:
     """PUT of the CSV to an import's `uploadUrl` (the mock's stand-in for a pre-signed S3 URL: no key)."""
-    state: MockState = call.state
+    state: Served = call.state
     import_id = call.path_params["importId"]
     org = _owner_of(state, import_id)
     declared = call.headers.get("content-length")
@@ -78,7 +77,7 @@ async def upload(call: Call) -> Reply:
     return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
 
 
-def _owner_of(state: MockState, import_id: str) -> Organization:
+def _owner_of(state: Served, import_id: str) -> Organization:
     for _, org in state.world.organizations():
         try:
             modules_of(org).imports.get(import_id)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from mock_server.domain.world import Organization
+from typing import Protocol
+
+from mock_server.domain.world import Organization, World
 from mock_server.views.relations import Relations
 from mock_server.web.calls import Call
+
+
+class Served(Protocol):
+    """What the Admin API handlers read from the app's state (`call.state`): the world it serves."""
+
+    @property
+    def world(self) -> World: ...
 
 
 def organization(call: Call) -> Organization:

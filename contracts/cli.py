@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 __all__ = ["main"]
 
@@ -137,6 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, default=None, help="schemathesis seed, to reproduce a run")
     run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="schemathesis worker threads (its own parallelism; default: 1, serial)",
+    )
+    run.add_argument(
         "--max-failures", type=_positive, default=None, help="stop schemathesis after N failures"
     )
     run.add_argument(
@@ -146,7 +154,16 @@ def _parser() -> argparse.ArgumentParser:
         "--spec", type=Path, default=None, help="the OpenAPI document (default: the bundled one)"
     )
     run.add_argument("--junit-xml", type=Path, default=None, metavar="PATH", help="write JUnit XML here")
-    run.add_argument("--report", type=Path, default=None, metavar="PATH", help="write a Markdown report here")
+    run.add_argument(
+        "--report", type=Path, default=None, metavar="PATH", help="write a report here (HTML for .html)"
+    )
+    run.add_argument(
+        "--min-coverage",
+        type=_percent,
+        default=None,
+        metavar="PCT",
+        help="fail when fewer than PCT%% of the families' operations were exercised",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     drift = commands.add_parser(
@@ -163,8 +180,92 @@ def _parser() -> argparse.ArgumentParser:
         "--report", type=Path, default=None, metavar="PATH", help="also write the table as Markdown"
     )
 
+    _proxy_arguments(commands)
+    _replay_arguments(commands)
     commands.add_parser("list", help="list the checks and scenarios")
     return parser
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _percent(text: str) -> float:
+    value = _non_negative(text.rstrip("%"))
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text}")
+    return value
+
+
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="write a report here: HTML for .html, Markdown otherwise (repeatable)",
+    )
+    parser.add_argument("--junit-xml", type=Path, default=None, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument(
+        "--min-coverage",
+        type=_percent,
+        default=None,
+        metavar="PCT",
+        help="fail when fewer than PCT%% of the spec's operations were exercised",
+    )
+
+
+def _proxy_arguments(commands: Any) -> None:
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validating proxy: forward real traffic unchanged and judge every exchange",
+        description="Listen, forward every request to --upstream unchanged, and judge each exchange "
+        "against the spec and Fanfare's rules; violations print as they happen. Ends on Ctrl-C, after "
+        "--duration, or when `-- COMMAND` (run with FANFARE_BASE_URL set to the proxy) exits.",
+    )
+    proxy.add_argument(
+        "--upstream", required=True, help="the server to forward to, e.g. http://127.0.0.1:8080"
+    )
+    proxy.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=0, help="port to listen on (default: 0, a free one)")
+    proxy.add_argument(
+        "--duration", type=_non_negative, default=None, metavar="S", help="stop after S seconds"
+    )
+    proxy.add_argument(
+        "--record", type=Path, default=None, metavar="FILE", help="keep the exchanges (VCR cassette)"
+    )
+    proxy.add_argument(
+        "--spec", type=Path, default=None, help="the OpenAPI document (default: the bundled one)"
+    )
+    _report_arguments(proxy)
+
+
+def _replay_arguments(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="send a recorded cassette to another server and report where its answers differ",
+        description="Send the cassette's requests in order to --base-url (ids mapped from the recording "
+        "to what the target answers) and report, exchange by exchange, every difference beyond ids, "
+        "timestamps and generated data; every answer is also judged like the proxy judges.",
+    )
+    replay.add_argument("cassette", type=Path, help="a cassette written by `proxy --record`")
+    _target_arguments(replay)
+    replay.add_argument(
+        "--second-token",
+        default=os.environ.get("FANFARE_SECOND_TOKEN"),
+        help="the key that replaces $FANFARE_SECOND_TOKEN (default: $FANFARE_SECOND_TOKEN)",
+    )
+    replay.add_argument(
+        "--spec", type=Path, default=None, help="the OpenAPI document (default: the bundled one)"
+    )
+    _report_arguments(replay)
 
 
 def _interrupt_on_sigterm() -> None:
@@ -184,14 +285,26 @@ def _progress(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in words:  # `proxy ... -- COMMAND ARGS`: everything after `--` is the client to run
+        cut = words.index("--")
+        words, command = words[:cut], words[cut + 1 :]
+    args = _parser().parse_args(words)
+    if command and args.command != "proxy":
+        print("fanfare-contract: error: `-- COMMAND` is only for `proxy`", file=sys.stderr)
+        return USAGE_ERROR
     if args.command == "list":
         return _list()
+    if args.command == "proxy":
+        return _proxy(args, command)
     if not args.token:
         print("fanfare-contract: error: --token (or $FANFARE_TOKEN) is required", file=sys.stderr)
         return USAGE_ERROR
     if args.command == "drift":
         return _drift(args)
+    if args.command == "replay":
+        return _replay(args)
     return _run(args)
 
 
@@ -232,6 +345,8 @@ def _run(args: argparse.Namespace) -> int:
             max_failures=args.max_failures,
             walk_cap=args.walk_cap,
             probe_all_methods=args.probe_all_methods,
+            min_coverage=args.min_coverage,
+            workers=args.workers,
         )
     except ValueError as exc:
         print(f"fanfare-contract: error: {exc}", file=sys.stderr)
@@ -244,6 +359,61 @@ def _run(args: argparse.Namespace) -> int:
     if args.report:
         print(f"Report: {args.report}")
     return result.exit_code
+
+
+def _spec(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    from contracts.options import RunOptions
+    from contracts.runner import load_spec
+
+    return load_spec(RunOptions(base_url="http://spec.invalid", token="-", spec=path))
+
+
+def _proxy(args: argparse.Namespace, command: list[str]) -> int:
+    from contracts.proxy import ProxyOptions, run_proxy
+
+    if not args.upstream.startswith(("http://", "https://")):
+        print("fanfare-contract: error: --upstream must start with http:// or https://", file=sys.stderr)
+        return USAGE_ERROR
+    options = ProxyOptions(
+        upstream=args.upstream,
+        host=args.host,
+        port=args.port,
+        duration=args.duration,
+        command=tuple(command),
+        record=args.record,
+        reports=tuple(args.report),
+        junit_xml=args.junit_xml,
+        min_coverage=args.min_coverage,
+        spec=_spec(args.spec),
+    )
+    _interrupt_on_sigterm()
+    try:
+        code, _, _ = run_proxy(options)
+    except RuntimeError as exc:
+        print(f"fanfare-contract: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    return code
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from contracts.replay import ReplayOptions, run_replay
+
+    if not args.cassette.is_file():
+        print(f"fanfare-contract: error: no cassette at {args.cassette}", file=sys.stderr)
+        return USAGE_ERROR
+    options = ReplayOptions(
+        cassette=args.cassette,
+        base_url=args.base_url,
+        token=args.token,
+        second_token=args.second_token,
+        reports=tuple(args.report),
+        junit_xml=args.junit_xml,
+        min_coverage=args.min_coverage,
+        spec=_spec(args.spec),
+    )
+    return run_replay(options, _progress(False))
 
 
 def _drift(args: argparse.Namespace) -> int:

@@ -65,6 +65,10 @@ def build_config(options: RunOptions) -> dict[str, Any]:
         "continue-on-failure": True,
         "request-timeout": options.request_timeout,
     }
+    if options.workers > 1:
+        # schemathesis' own parallelism: its phases spread operations over N threads. The guard,
+        # ledger and coverage behind our hooks are thread-safe.
+        config["workers"] = options.workers
     if options.seed is not None:
         config["seed"] = options.seed
     if options.max_failures is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import schemathesis
 
+from contracts.coverage import Coverage
 from contracts.families import family_of_path
 from contracts.ledger import Ledger
 from contracts.schemathesis_adapter import failure_checks, is_positive_at
@@ -70,6 +71,8 @@ class RunGuard:
         self.deleted_ids: set[str] = set()
         #: Path -> the methods the FULL spec declares there (schemathesis sees a pruned copy).
         self.declared_methods: dict[str, frozenset[str]] = {}
+        #: Fed every answer's status (the report's coverage matrix); None: nobody is counting.
+        self.coverage: Coverage | None = None
 
     @property
     def sent(self) -> int:
@@ -280,6 +283,8 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     guard = _ACTIVE
     if guard is None:
         return
+    if guard.coverage is not None:
+        guard.coverage.saw(case.operation.label, response.status_code)
     if not 200 <= response.status_code < 300:
         return
     if case.method.upper() == "DELETE":

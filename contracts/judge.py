@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from contracts.checks import CHECK_FUNCTIONS, ContractFailure
+from contracts.coverage import Coverage
 from contracts.curl import curl_command
 from contracts.families import family_of_path
 from contracts.operations import OperationIndex
@@ -60,6 +61,7 @@ class Judge:
     secrets: tuple[str, ...]
     current: str = ""
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
+    coverage: Coverage | None = None
 
     def __post_init__(self) -> None:
         self.index = OperationIndex(self.spec)
@@ -82,6 +84,8 @@ class Judge:
             headers.setdefault(name, []).append(value)
         wrapped = _Response(response.status_code, response.content, headers, _Request(dict(sent_headers)))
         family = family_of_path(match.template)
+        if self.coverage is not None:
+            self.coverage.saw(match.label, response.status_code)
         for name, check in CHECK_FUNCTIONS:
             key = (family.name if family else "", match.label, name)
             outcome = self.outcomes.get(key)

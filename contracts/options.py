@@ -69,6 +69,10 @@ class RunOptions:
     request_timeout: float = 30.0
     #: Let the coverage phase probe undeclared DELETE/PUT/PATCH/POST on a remote target (see engine).
     probe_all_methods: bool = False
+    #: Fail the run when fewer than this percentage of the families' operations were exercised.
+    min_coverage: float | None = None
+    #: schemathesis' own parallelism: N worker threads for its phases (1: serial).
+    workers: int = 1
 
     def __post_init__(self) -> None:
         for name in ("junit_xml", "report"):

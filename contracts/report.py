@@ -75,7 +75,7 @@ def summary_text(result: RunResult) -> str:
         lines.append(f"Incomplete: {result.incomplete}")
     for note in result.notes:
         lines.append(f"Note: {note}")
-    if not result.read_only:
+    if not result.read_only and result.kind == "run":
         lines.append(f"Cleanup: {len(result.cleaned)} deleted, {len(result.leftovers)} left behind")
         for item in result.leftovers:
             lines.append(f"  LEFT BEHIND: {item.kind} {item.id} {item.name or ''} ({item.cleanup_error})")
@@ -160,7 +160,7 @@ def markdown(result: RunResult) -> str:
         ]:
             out.append(f"- {_cell(line)}")
         out.append("")
-    if not result.read_only:
+    if not result.read_only and result.kind == "run":
         out.append("## Cleanup")
         out.append("")
         out.append(f"{len(result.cleaned)} entities deleted, {len(result.leftovers)} left behind.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from contracts.coverage import Coverage
 from contracts.ledger import Created
 
 __all__ = ["Outcome", "Problem", "RunResult", "Status"]
@@ -78,6 +79,10 @@ class RunResult:
     #: Notes a person should read (ids rewritten for safety, writes refused, ...).
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    #: "run" (fuzzing and scenarios, with cleanup), "proxy" or "replay" (watching, nothing to clean).
+    kind: str = "run"
+    #: Which operations of the spec the session exercised, with the statuses seen (the HTML matrix).
+    coverage: Coverage | None = None
 
     def by_status(self, status: Status) -> list[Outcome]:
         return [outcome for outcome in self.outcomes if outcome.status == status]

@@ -17,6 +17,7 @@ import httpx
 from contracts import scenarios as scenario_registry
 from contracts.cleanup import clean_up
 from contracts.client import Client, make_http_client
+from contracts.coverage import Coverage
 from contracts.engine import run_schemathesis
 from contracts.families import FAMILIES, Family
 from contracts.guard import BudgetExhausted, ReadOnlyViolation, RunGuard, activate
@@ -85,7 +86,7 @@ def run_scenarios(
 ) -> None:
     caches: dict[str, dict[str, Any]] = {}
     started_all = time.monotonic()
-    judge = Judge(spec, options.secrets)
+    judge = Judge(spec, options.secrets, coverage=client.guard.coverage)
     observers = [(c, c.observer) for c in (client, second) if c is not None]
     for c, _ in observers:
         c.observer = judge
@@ -217,6 +218,7 @@ def run_suite(options: RunOptions, progress: Progress | None = None) -> RunResul
         spec = load_spec(options)
         guard.business_rejections = business_rejections(spec)
         guard.declared_methods = declared_methods(spec)
+        guard.coverage = result.coverage = Coverage(spec).restrict(result.families)
         with activate(guard):
             if options.phases:
                 run_schemathesis(options, spec, guard, result, say)
@@ -265,10 +267,12 @@ def clean_up_run(
 
 
 def _write_reports(options: RunOptions, result: RunResult) -> None:
-    from contracts.junit import write_junit
-    from contracts.report import write_markdown
+    from contracts.reports import apply_min_coverage, write_report_files
 
-    if options.junit_xml is not None:
-        write_junit(result, options.junit_xml)
-    if options.report is not None:
-        write_markdown(result, options.report)
+    if result.coverage is not None:
+        for outcome in result.outcomes:
+            if outcome.suite == "schemathesis" and outcome.runs:
+                result.coverage.ran(outcome.subject, outcome.check)
+    apply_min_coverage(result, options.min_coverage)
+    reports = [options.report] if options.report is not None else []
+    write_report_files(result, reports, options.junit_xml, _quiet)

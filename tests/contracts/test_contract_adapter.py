@@ -55,7 +55,8 @@ def _violations(path: Path, root: Path = CONTRACTS.parent) -> list[str]:
                 found.append(f"{where}:{node.lineno} schemathesis.{node.attr}")
             if node.attr in PRIVATE_ATTRIBUTES:
                 found.append(f"{where}:{node.lineno} .{node.attr}")
-            if node.attr == "app" and isinstance(getattr(node, "ctx", None), ast.Store):
+            schema_like = isinstance(node.value, ast.Name) and "schema" in node.value.id
+            if node.attr == "app" and schema_like and isinstance(node.ctx, ast.Store):
                 found.append(f"{where}:{node.lineno} assigns .app on a schema")
     return found
 

@@ -9,7 +9,10 @@ its members), so the strict response check sees realistic bodies while no domain
     python bench/shell_overhead.py --serve shell --port 8000   # one subject, for manual poking
 
 Subjects: `starlette` (bare Starlette, no auth or validation), `shell` (strict responses on, as DESIGN 7
-measures it), `shell-lax` (strict responses off). Workloads: get-audience, create-audience, members.
+measures it), `shell-lax` (strict responses off), `shell-on-starlette` (the same shell pipeline behind
+Starlette's `Router` and `CORSMiddleware` instead of its own routing and CORS: what building the front on
+Starlette's pieces would cost, ARCHITECTURE.md "The web shell and Starlette").
+Workloads: get-audience, create-audience, members.
 """
 
 from __future__ import annotations
@@ -141,10 +144,71 @@ def starlette_app() -> Any:
     )
 
 
+class _Endpoint:
+    """One path's ASGI endpoint for Starlette's `Route` (an instance, so Starlette passes it the raw
+    scope rather than a `Request`): the shell's own pipeline from auth to the response contract."""
+
+    def __init__(self, shell: Any, entry: Any) -> None:
+        self._shell, self._entry = shell, entry
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from starlette.datastructures import Headers
+
+        from mock_server.web.calls import Exchange
+
+        shell, method = self._shell, scope["method"]
+        compiled = self._entry.methods.get(method) or self._entry.methods["GET"]  # HEAD: Starlette's
+        raw_headers = scope["headers"]
+        headers = dict(raw_headers)
+        request_id = shell._ids.take(headers.get(b"x-request-id"))
+        exchange = Exchange(
+            method,
+            scope["path"],
+            scope.get("query_string", b""),
+            Headers(raw=raw_headers),
+            request_id,
+            shell.state,
+            compiled.operation,
+            time.perf_counter(),
+            _route=(compiled, self._entry, scope["path_params"]),
+            _raw_headers=headers,
+            _receive=receive,
+        )
+        reply = await shell._entry(exchange)
+        await shell._send(send, reply, request_id, [], method == "HEAD")
+
+
+def shell_on_starlette_app() -> Any:
+    """The shell's pipeline (auth, parameters, body, handler, strict responses) behind Starlette's own
+    front instead of the shell's: `starlette.routing.Router` with one `Route` per path of both
+    documents (literal segments sorted first, as the shell's trie prefers them) and `CORSMiddleware`
+    for the same local origins. Request ids and body limits stay the shell's: Starlette has neither."""
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.routing import Route, Router
+
+    shell = shell_app(True)
+    entries = sorted(
+        shell._router.entries.items(),
+        key=lambda item: [(part.startswith("{"), part) for part in item[0].split("/")],
+    )
+    routes = [
+        Route(template, _Endpoint(shell, entry), methods=sorted(entry.methods)) for template, entry in entries
+    ]
+    return CORSMiddleware(
+        Router(routes=routes),
+        allow_origin_regex=r"https?://(?:localhost|127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?",
+        allow_methods=["*"],
+        allow_headers=["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
+        expose_headers=["X-Request-Id"],
+        max_age=600,
+    )
+
+
 SUBJECTS = {
     "starlette": starlette_app,
     "shell": lambda: shell_app(True),
     "shell-lax": lambda: shell_app(False),
+    "shell-on-starlette": shell_on_starlette_app,
 }
 
 

@@ -24,9 +24,10 @@ from mock_server.control import (
 from mock_server.handlers.routes import handlers
 from mock_server.handlers.tenancy import Served
 from mock_server.state import MockState
+from mock_server.web.assembly import build_app
 from mock_server.web.calls import Around
 from mock_server.web.middleware import Middleware
-from mock_server.web.shell import Shell, build_app
+from mock_server.web.shell import Shell
 
 __all__ = ["create_app"]
 

@@ -3,7 +3,7 @@ pure ASGI app. It knows nothing about audiences; everything it does is read from
 
 Public interface (what the handlers, dialect views and app factory code against):
 
-* `build_app(*, documents, handlers, state, strict_responses=True, ...) -> Shell` (see `shell.build_app`)
+* `build_app(*, documents, handlers, state, strict_responses=True, ...) -> Shell` (see `assembly.build_app`)
 * `Operation(operation_id, method, path, family)`: frozen, what an operation is
 * `Call(operation, path_params, query, body, headers, secret_key, state, request_id, ...)`: what a
   handler receives; `await call.receive_chunks()` streams a non-JSON body
@@ -17,6 +17,7 @@ Public interface (what the handlers, dialect views and app factory code against)
 
 from __future__ import annotations
 
+from .assembly import build_app
 from .calls import Around, Call, CallAround, Exchange, Handler, Next, Reply
 from .envelopes import DetailsEnvelope, Envelope, IssuesEnvelope
 from .error_table import DEFAULT_ERROR_TABLE, ErrorRule
@@ -26,7 +27,7 @@ from .operations import Operation, StartupError
 from .problems import Problem
 from .responses import ResponseContractError
 from .security import BearerAuth, redact
-from .shell import Shell, build_app
+from .shell import Shell
 
 __all__ = [
     "DEFAULT_ERROR_TABLE",

@@ -18,8 +18,9 @@ import httpx
 from contracts.checks import CHECK_FUNCTIONS, ContractFailure
 from contracts.coverage import Coverage
 from contracts.curl import curl_command
-from contracts.families import family_of_path
-from contracts.operations import OperationIndex
+from contracts.families import Family, family_of_path
+from contracts.follow import FOLLOW_CHECKS, Follower
+from contracts.operations import MatchedOperation, OperationIndex
 from contracts.results import Outcome, Problem, Status
 
 __all__ = ["Judge"]
@@ -65,6 +66,9 @@ class Judge:
 
     def __post_init__(self) -> None:
         self.index = OperationIndex(self.spec)
+        # Multi-request rules over all the scenarios' traffic: a write then its read, a delete then a 404.
+        self.follower = Follower()
+        self._exchanges = 0
 
     def __call__(self, response: httpx.Response, sent_headers: Mapping[str, str], body: bytes | None) -> None:
         request = response.request
@@ -87,34 +91,84 @@ class Judge:
         if self.coverage is not None:
             self.coverage.saw(match.label, response.status_code)
         for name, check in CHECK_FUNCTIONS:
-            key = (family.name if family else "", match.label, name)
-            outcome = self.outcomes.get(key)
-            if outcome is None:
-                outcome = self.outcomes[key] = Outcome(
-                    suite="schemathesis",
-                    family=family.name if family else None,
-                    subject=match.label,
-                    check=name,
-                    status=Status.PASSED,
-                )
+            outcome = self._outcome(family, match.label, name)
             outcome.runs += 1
             try:
                 check(None, wrapped, case)
             except ContractFailure as failure:
-                outcome.status = Status.FAILED
-                if len(outcome.problems) < 5 and not any(p.title == failure.title for p in outcome.problems):
-                    outcome.problems.append(
-                        Problem(
-                            title=failure.title,
-                            message=failure.message,
-                            curl=curl_command(
-                                request.method, str(request.url), sent_headers, body, secrets=self.secrets
-                            ),
-                            status_code=response.status_code,
-                            snippet=response.text[:300],
-                            phase=f"scenario {self.current}",
-                        )
-                    )
+                self._fail(outcome, failure.title, failure.message, response, sent_headers, body)
+        self._follow(response, match, family, body, sent_headers)
+
+    def _outcome(self, family: Family | None, label: str, name: str) -> Outcome:
+        key = (family.name if family else "", label, name)
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            outcome = self.outcomes[key] = Outcome(
+                suite="schemathesis",
+                family=family.name if family else None,
+                subject=label,
+                check=name,
+                status=Status.PASSED,
+            )
+        return outcome
+
+    def _fail(
+        self,
+        outcome: Outcome,
+        title: str,
+        message: str,
+        response: httpx.Response,
+        sent_headers: Mapping[str, str],
+        body: bytes | None,
+    ) -> None:
+        outcome.status = Status.FAILED
+        if len(outcome.problems) < 5 and not any(p.title == title for p in outcome.problems):
+            request = response.request
+            outcome.problems.append(
+                Problem(
+                    title=title,
+                    message=message,
+                    curl=curl_command(
+                        request.method, str(request.url), sent_headers, body, secrets=self.secrets
+                    ),
+                    status_code=response.status_code,
+                    snippet=response.text[:300],
+                    phase=f"scenario {self.current}",
+                )
+            )
+
+    def _follow(
+        self,
+        response: httpx.Response,
+        match: MatchedOperation,
+        family: Family | None,
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> None:
+        self._exchanges += 1
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        request = response.request
+        verdicts = self.follower.observe(
+            index=self._exchanges,
+            family=family.name if family else "",
+            method=match.method,
+            label=match.label,
+            path=request.url.path,
+            path_parameters=match.path_parameters,
+            query=dict(parse_qsl(request.url.query.decode("latin-1"), keep_blank_values=True)),
+            status=response.status_code,
+            body=payload,
+        )
+        failed = {v.check: v for v in verdicts}
+        for name in FOLLOW_CHECKS:
+            outcome = self._outcome(family, match.label, name)
+            outcome.runs += 1
+            verdict = failed.get(name)
+            if verdict is not None:
+                self._fail(outcome, verdict.title, verdict.message, response, headers, body)
 
     def merge_into(self, outcomes: list[Outcome]) -> None:
         """Fold these outcomes into a run's: the same (family, operation, check) adds up, others append."""

@@ -8,6 +8,7 @@ cleanup test that fails when something was left behind. `--fanfare-only` drops e
 
 from __future__ import annotations
 
+import ast
 import importlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,11 +89,18 @@ def _load_app(reference: str | None) -> Any:
     if not reference:
         return None
     module_name, _, attribute = reference.partition(":")
-    call = attribute.endswith("()")
+    # `ATTR`, `FACTORY()` or `FACTORY(literal, name=literal)`: only literal arguments, nothing evaluated.
+    expression = ast.parse(attribute, mode="eval").body
+    call = expression if isinstance(expression, ast.Call) else None
+    name = ast.unparse(call.func if call else expression)
     target: Any = importlib.import_module(module_name)
-    for part in attribute.removesuffix("()").split("."):
+    for part in name.split("."):
         target = getattr(target, part)
-    return target() if call else target
+    if call is None:
+        return target
+    args = [ast.literal_eval(arg) for arg in call.args]
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+    return target(*args, **kwargs)
 
 
 class _Session:

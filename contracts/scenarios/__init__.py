@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from contracts.scenarios import audiences, auth, errors, experiences, members, sync, tiers
+from contracts.scenarios import (
+    audiences,
+    auth,
+    errors,
+    experiences,
+    groups,
+    imports,
+    members,
+    read_back,
+    rule_crud,
+    sync,
+    tiers,
+)
 from contracts.scenarios.base import REGISTRY, Scenario, ScenarioContext, ScenarioFailure, ScenarioSkip
 
 __all__ = [
@@ -15,7 +27,11 @@ __all__ = [
     "auth",
     "errors",
     "experiences",
+    "groups",
+    "imports",
     "members",
+    "read_back",
+    "rule_crud",
     "sync",
     "tiers",
 ]

@@ -103,3 +103,40 @@ def _in_range(ctx: ScenarioContext, member: Mapping[str, Any], tier: Mapping[str
         f"consumer {member.get('id')} has totalOrders {value} but sits in {tier['name']} "
         f"[{low}, {high if high is not None else '∞'})",
     )
+
+
+# Requests a tier group must be refused for (facts: "non-overlapping ranges", one tier at least, an
+# order per tier, a known attribute, a range that is not empty), each with the tier set that breaks it.
+REFUSED_TIERS: tuple[tuple[str, str, list[dict[str, Any]]], ...] = (
+    (
+        "overlapping ranges",
+        "totalOrders",
+        [
+            {"name": "Low", "startValue": 1, "endValue": 5, "order": 0},
+            {"name": "High", "startValue": 3, "order": 1},
+        ],
+    ),
+    ("an empty range", "totalOrders", [{"name": "Backwards", "startValue": 5, "endValue": 3, "order": 0}]),
+    (
+        "two tiers with one order",
+        "totalOrders",
+        [
+            {"name": "First", "startValue": 1, "endValue": 3, "order": 0},
+            {"name": "Second", "startValue": 3, "endValue": 5, "order": 0},
+        ],
+    ),
+    ("no tiers", "totalOrders", []),
+    ("an unknown attribute", "shoeSize", [{"name": "Any", "startValue": 1, "order": 0}]),
+)
+
+
+@scenario("tiers_refuse_invalid_groups")
+def tiers_refuse_invalid(ctx: ScenarioContext) -> None:
+    """A tier group with overlapping or empty ranges, a shared order, no tiers or a bad attribute is a 400."""
+    fam = ctx.fam
+    path = fam.path("/audiences/loyalty-tiers")
+    ctx.require("post", path)
+    for reason, attribute, tiers in REFUSED_TIERS:
+        body = {"groupName": ctx.name("refused"), "attribute": attribute, "tiers": tiers}
+        response = ctx.client.post(path, json_body=body)
+        ctx.expect_status(response, 400, f"A tier group with {reason} is not refused")

@@ -8,6 +8,7 @@ contracts/FAULTS.md from the rows (a test keeps the file in step).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -629,6 +630,88 @@ def echoes_secret() -> Fault:
     return Func(after=after)
 
 
+# --- faults for the documented rules of issue 13 (tiers refusals, groups, rule CRUD, read back) -------
+
+GROUP = r"/api(/v1)?/audiences/groups/(?P<id>[^/]+)"
+
+
+def tiers_accept_overlap() -> Fault:
+    """Overlapping tiers are made adjacent before the mock sees them, so the refusal never comes."""
+
+    def before(ex: Exchange) -> None:
+        if not ex.matches("POST", r"/api(/v1)?/audiences/loyalty-tiers"):
+            return
+        body = ex.request_json()
+        tiers = body.get("tiers") if isinstance(body, dict) else None
+        if not isinstance(tiers, list) or len(tiers) < 2:
+            return
+        ordered = sorted(tiers, key=lambda tier: tier.get("startValue", 0))
+        for tier, following in itertools.pairwise(ordered):
+            if isinstance(tier.get("endValue"), int | float) and tier["endValue"] > following["startValue"]:
+                tier["endValue"] = following["startValue"]
+        ex.body = json.dumps(body).encode()
+        ex.headers["content-length"] = str(len(ex.body))
+
+    return Func(before=before)
+
+
+def group_filter_ignored() -> Fault:
+    def before(ex: Exchange) -> None:
+        if ex.matches("GET", GROUP + "/members"):
+            ex.query.pop("audienceId", None)
+
+    return Func(before=before)
+
+
+class GroupDeleteKeepsAudiences(Fault):
+    """DELETE of a group answers its audiences archived, but deletes nothing."""
+
+    async def before(self, ex: Exchange) -> None:
+        if ex.matches("DELETE", GROUP):
+            current = await self.call("GET", ex.path, ex.headers)
+            if current.status == 200 and isinstance(current.json(), list):
+                ex.answer(200, [{**audience, "archived": True} for audience in current.json()])
+
+
+class WriteAnswersButKeeps(Fault):
+    """A PUT answers the entity with the change applied, but the change is never stored."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    async def before(self, ex: Exchange) -> None:
+        if ex.matches("PUT", self.pattern):
+            current = await self.call("GET", ex.path, ex.headers)
+            change = ex.request_json()
+            if current.status == 200 and isinstance(change, dict):
+                ex.answer(200, {**current.json(), **change})
+
+
+def rule_update_not_stored() -> Fault:
+    return WriteAnswersButKeeps(r"/api/audiences/[^/]+/rules/[^/]+")
+
+
+def experience_update_not_stored() -> Fault:
+    return WriteAnswersButKeeps(r"/api(/v1)?/experiences/[^/]+")
+
+
+def import_hides_errors() -> Fault:
+    """A finished import reports no errors: the bad rows are neither processed nor counted anywhere."""
+
+    def after(ex: Exchange) -> None:
+        if ex.matches("GET", AUD + "/import") and ex.status == 200:
+
+            def hide(body: Any) -> None:
+                for item in body if isinstance(body, list) else [body]:
+                    if isinstance(item, dict) and item.get("errorCount"):
+                        item.update(errorCount=0, errors=[])
+
+            _edit_json(ex, hide)
+
+    return Func(after=after)
+
+
 @dataclass(frozen=True)
 class FaultRow:
     name: str
@@ -1031,6 +1114,72 @@ CATALOGUE: tuple[FaultRow, ...] = (
         "scenario",
         scenarios=("error_envelope_not_found",),
     ),
+    FaultRow(
+        "tiers_accept_overlap",
+        "overlapping loyalty tiers are accepted",
+        tiers_accept_overlap,
+        "tiers_refuse_invalid_groups",
+        "scenario",
+        scenarios=("tiers_refuse_invalid_groups",),
+    ),
+    FaultRow(
+        "group_filter_ignored",
+        "group members ignore `audienceId`",
+        group_filter_ignored,
+        "group_members_by_audience",
+        "scenario",
+        scenarios=("group_members_by_audience",),
+    ),
+    FaultRow(
+        "group_delete_keeps_audiences",
+        "a group delete answers but deletes nothing",
+        GroupDeleteKeepsAudiences,
+        "group_delete_archives_every_audience",
+        "scenario",
+        scenarios=("group_delete_archives_every_audience",),
+    ),
+    FaultRow(
+        "rule_update_not_stored",
+        "PUT of a rule on /api answers the change but keeps the old rule",
+        rule_update_not_stored,
+        "rules_crud_reference",
+        "scenario",
+        scenarios=("rules_crud_reference",),
+        family="api",
+    ),
+    FaultRow(
+        "experience_update_not_stored",
+        "an experience update answers the change but keeps the old one",
+        experience_update_not_stored,
+        "writes_read_back",
+        "scenario",
+        scenarios=("writes_read_back",),
+    ),
+    FaultRow(
+        "read_disagrees_with_write",
+        "an experience update answers the change but keeps the old one",
+        experience_update_not_stored,
+        "fanfare_write_then_read",
+        "Fanfare check",
+        scenarios=("writes_read_back",),
+    ),
+    FaultRow(
+        "deleted_still_served",
+        "DELETE answers 200 but the audience stays readable",
+        DeleteDoesNotDelete,
+        "fanfare_delete_then_404",
+        "Fanfare check",
+        scenarios=("audience_delete_archives",),
+    ),
+    FaultRow(
+        "import_hides_errors",
+        "a finished CSV import reports no errors for its bad rows",
+        import_hides_errors,
+        "csv_import_accounts_for_every_row",
+        "scenario",
+        scenarios=("csv_import_accounts_for_every_row",),
+        family="api",
+    ),
 )
 
 NOT_APPLICABLE = {
@@ -1079,3 +1228,11 @@ if __name__ == "__main__":
     target = pathlib.Path(__file__).resolve().parents[2] / "contracts" / "FAULTS.md"
     target.write_text(markdown(), encoding="utf-8")
     print(f"wrote {target}")
+
+
+def broken_mock(name: str) -> FaultMiddleware:
+    """The mock with row `name`'s fault wired in (`--fanfare-app "contract_faults:broken_mock('NAME')"`)."""
+    from mock_server.app import create_app
+
+    row = next(row for row in CATALOGUE if row.name == name)
+    return FaultMiddleware(create_app(seed=1, consumers=200), row.make())

@@ -1,11 +1,12 @@
 """Every example in the five seed pages validates against the bundled spec.
 
-The seeds (`../shared/seeds/`, DESIGN section 2) hold two styles of page. The guide pages (000, 004; 002
-is 000 stripped of its examples) show curl commands on `/api/v1/...`, a request body in `-d '...'`, and the
-JSON answer after `Response:`. The reference pages (001, 003) show one Mintlify curl sample on `/api/...`
-with its `--data` body, followed directly by a response sample. Each example is mapped to its operation by
-the curl line's method and path, and checked against that operation's request schema or success-response
-schema. The number of examples found in each file is asserted, so none is silently skipped.
+The seeds (`../shared/seeds/`, DESIGN section 2, extracted into `tests/fixtures/seeds/`) hold two styles
+of page. The guide pages (000, 004; 002 is 000 stripped of its examples) show curl commands on
+`/api/v1/...`, a request body in `-d '...'`, and the JSON answer after `Response:`. The reference pages
+(001, 003) show one Mintlify curl sample on `/api/...` with its `--data` body, followed directly by a
+response sample. Each example is mapped to its operation by the curl line's method and path, and checked
+against that operation's request schema or success-response schema. The number of examples found in each
+file is asserted, so none is silently skipped.
 """
 
 from __future__ import annotations
@@ -13,20 +14,18 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 import referencing
 from referencing.jsonschema import DRAFT202012
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
-METHODS = ("get", "put", "post", "delete", "patch")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 GUIDE, REFERENCE = "guide", "reference"
 STYLE = {"000": GUIDE, "001": REFERENCE, "002": GUIDE, "003": REFERENCE, "004": GUIDE}
 
@@ -52,147 +51,42 @@ class Example:
     method: str
     url: str
     value: Any
+    line: int  # where in the seed page it starts
+    heading: str
     name: str = ""  # the query parameter's name, or the document's heading
 
 
 @dataclass
 class Page:
     number: str
+    source: str
     style: str
-    curls: int = 0
-    foreign: int = 0
-    elided: int = 0
-    examples: list[Example] = field(default_factory=list)
+    curls: int
+    foreign: int
+    elided: int
+    endpoints: set[tuple[str, str]]
+    examples: list[Example]
 
     def count(self, kind: str) -> int:
         return sum(1 for example in self.examples if example.kind == kind)
 
 
-# --- Parsing -------------------------------------------------------------------------------------------
+def load_page(number: str) -> Page:
+    """One seed page as `tests/fixtures/extract_seeds.py` extracted it (see `tests/fixtures/README.md`)."""
+    data = json.loads((FIXTURES / f"{number}.json").read_text(encoding="utf-8"))
+    return Page(
+        number=number,
+        source=data["source"],
+        style=data["style"],
+        curls=data["curls"],
+        foreign=data["foreign"],
+        elided=data["elided"],
+        endpoints={(method, path) for method, path in data["endpoints"]},
+        examples=[Example(page=number, **example) for example in data["examples"]],
+    )
 
 
-def json_value_at(text: str, start: int) -> tuple[str, int]:
-    """The JSON object or array that opens at `start` (bracket matching that respects strings)."""
-    depth, in_string, escaped = 0, False, False
-    for index in range(start, len(text)):
-        char = text[index]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-            if depth == 0:
-                return text[start : index + 1], index + 1
-    raise ValueError(f"unbalanced JSON at offset {start}")
-
-
-def parse_example_json(raw: str, page: Page) -> Any:
-    """Parse a documented JSON value, reading the guide's placeholders the way the guide means them.
-
-    - `[...]` stands for a list the page does not spell out: read as an empty list.
-    - A line holding only `...` stands for further items of the enclosing list: dropped, with the comma
-      it leaves dangling.
-    """
-    text, lists = re.subn(r"\[\s*\.\.\.\s*\]", "[]", raw)
-    text, items = re.subn(r"(?m)^[ \t]*\.\.\.[ \t]*,?[ \t]*\n", "", text)
-    if items:
-        text = re.sub(r",(\s*[\]}])", r"\1", text)
-    page.elided += lists + items
-    return json.loads(text)
-
-
-def curl_commands(text: str) -> list[tuple[list[str], int]]:
-    """Each curl command as shell words, with the offset where the command's text ends."""
-    commands = []
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    index = 0
-    while index < len(lines):
-        if not lines[index].lstrip().startswith("curl "):
-            index += 1
-            continue
-        end = index
-        while True:
-            chunk = "".join(lines[index : end + 1])
-            try:
-                words = shlex.split(chunk.replace("\\\n", " "))
-            except ValueError:  # a quoted body still open: the command goes on
-                words = None
-            if words is not None and not chunk.rstrip().endswith("\\"):
-                break
-            end += 1
-        commands.append((words, offsets[end + 1]))
-        index = end + 1
-    return commands
-
-
-def parse_curl(words: list[str]) -> tuple[str, str, str | None]:
-    method, url, data = None, None, None
-    args = iter(words[1:])
-    for word in args:
-        if word in ("-X", "--request"):
-            method = next(args)
-        elif word == "--url":
-            url = next(args)
-        elif word in ("-H", "--header"):
-            next(args)
-        elif word in ("-d", "--data", "--data-raw", "--data-binary"):
-            data = next(args)
-        elif word.startswith("http"):
-            url = word
-    assert url is not None, f"a curl command without a URL: {words}"
-    return (method or ("POST" if data is not None else "GET")).upper(), url, data
-
-
-def parse_page(path: Path) -> Page:
-    text = path.read_text(encoding="utf-8")
-    page = Page(number=path.name[:3], style=STYLE[path.name[:3]])
-    for words, end in curl_commands(text):
-        page.curls += 1
-        method, url, data = parse_curl(words)
-        if urlsplit(url).hostname != "admin.fanfare.io":
-            page.foreign += 1  # the CSV upload to the pre-signed URL
-            continue
-        for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
-            page.examples.append(Example(page.number, "query", method, url, value, name))
-        if data is not None:
-            page.examples.append(Example(page.number, "request", method, url, parse_example_json(data, page)))
-        rest = text[end:]
-        if page.style == GUIDE:
-            match = re.match(r"\s*Response:\s*(?=[\[{])", rest)
-        else:  # Mintlify puts the response sample right after the request sample
-            match = re.match(r"\s*(?=[\[{])", rest)
-        if match:
-            raw, _ = json_value_at(rest, match.end())
-            body = parse_example_json(raw, page)
-            page.examples.append(Example(page.number, "response", method, url, body))
-    # 004's "Example Theme" and "Example I18n": documents that are no curl's body.
-    for heading in re.finditer(r"^Example (Theme|I18n)\s*$", text, re.MULTILINE):
-        start = text.index("{", heading.end())
-        raw, _ = json_value_at(text, start)
-        page.examples.append(
-            Example(page.number, "document", "", "", parse_example_json(raw, page), heading[1])
-        )
-    return page
-
-
-def seed_path(number: str) -> Path:
-    found = sorted(SEEDS.glob(f"{number}_*.txt"))
-    assert len(found) == 1, f"expected one seed {number}_*.txt in {SEEDS}, found {found}"
-    return found[0]
-
-
-PAGES = {number: parse_page(seed_path(number)) for number in STYLE}
+PAGES = {number: load_page(number) for number in STYLE}
 EXAMPLES = [example for page in PAGES.values() for example in page.examples]
 
 
@@ -352,6 +246,15 @@ def test_examples_found_per_page(number: str) -> None:
     assert dict(zip(COUNTED, found, strict=True)) == dict(zip(COUNTED, EXPECTED[number], strict=True))
 
 
+def test_every_example_says_where_it_is_in_its_seed_page() -> None:
+    for page in PAGES.values():
+        assert page.source.startswith(f"{page.number}_") and page.source.endswith(".txt")
+        for example in page.examples:
+            assert example.line > 0 and example.heading, example
+    (created,) = [e for e in PAGES["000"].examples if e.kind == "request" and e.method == "POST"][:1]
+    assert (created.line, created.heading) == (68, "Create Audience")
+
+
 def test_every_example_calls_its_family() -> None:
     for example in EXAMPLES:
         if example.kind == "document":
@@ -370,7 +273,8 @@ QUERY_EXAMPLES = [e for e in EXAMPLES if e.kind == "query"]
 
 def example_id(example: Example) -> str:
     suffix = f" {example.name}" if example.name else ""
-    return f"{example.page} {example.kind} {example.method} {urlsplit(example.url).path}{suffix}"
+    where = f"{example.page}:{example.line}"
+    return f"{where} {example.kind} {example.method} {urlsplit(example.url).path}{suffix}"
 
 
 @pytest.mark.parametrize("example", GUIDE_EXAMPLES, ids=example_id)
@@ -433,12 +337,8 @@ def test_theme_and_i18n_documents(
     assert messages(compile_schema(request_schema(spec, update)), document.value) == []
 
 
-ENDPOINT = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH) (/api/v1/[A-Za-z0-9/:_-]*[A-Za-z0-9])")
-
-
 def guide_endpoints(number: str) -> set[tuple[str, str]]:
-    text = seed_path(number).read_text(encoding="utf-8")
-    return {(method, re.sub(r":([A-Za-z]+)", r"{\1}", path)) for method, path in ENDPOINT.findall(text)}
+    return {(method, re.sub(r":([A-Za-z]+)", r"{\1}", path)) for method, path in PAGES[number].endpoints}
 
 
 def test_every_guide_endpoint_is_an_operation(spec: dict[str, Any]) -> None:

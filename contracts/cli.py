@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Conformance checks for any implementation of Fanfare's Admin API (schemathesis plus "
         "Fanfare's business rules), safe to point at staging.",
     )
+    parser.add_argument("--version", action="version", version=f"fanfare-contract {version('fanfare-mock')}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import socket
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 DEFAULT_PORT = 4010
 
@@ -18,6 +21,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in 1-65535, got {text!r}")
     return value
 
 
@@ -37,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A stateful local mock of Fanfare's Admin API (/api/v1 guide dialect and /api reference "
         "dialect over one in-memory world), with a control plane under /_mock.",
     )
+    parser.add_argument("--version", action="version", version=f"fanfare-mock {version('fanfare-mock')}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -49,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument(
-        "--port", type=_positive_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port, 1-65535 (default: {DEFAULT_PORT})"
     )
     serve.add_argument(
         "--seed", type=_positive_int, default=0, help="seed of the generated world (default: 0)"
@@ -110,10 +124,28 @@ def _print_spec(document: str, output: str) -> int:
     text = json.dumps(fanfare_spec.load(document), indent=1, ensure_ascii=False) + "\n"
     if output == "-":
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
+    except OSError as exc:
+        print(f"fanfare-mock: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed, so a taken port is reported first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -121,9 +153,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     from mock_server.app import create_app
 
-    origins = None
+    origins: tuple[str, ...] | str | None = None
     if args.cors_origins is not None:
         origins = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())
+        if "*" in origins:
+            origins = "*"  # the policy's "every origin", not an origin named "*"
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as exc:
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound: {exc.strerror}"
+        print(f"fanfare-mock: port {args.port} on {args.host} {reason}", file=sys.stderr)
+        return 1
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -155,6 +195,6 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     print("fanfare-mock stopped", flush=True)
     return 0

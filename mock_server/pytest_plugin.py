@@ -2,8 +2,8 @@
 
 * `fanfare_mock`: in-process (no port), a new world per test; `.client` is a sync HTTP client already
   carrying a secret key.
-* `fanfare_live`: a real uvicorn server on a free port, shared by the session and reset before each
-  test; `.base_url` for non-Python clients and browsers.
+* `fanfare_live`: a real uvicorn server on a free port, shared by the session (one per configuration)
+  and reset before each test; `.base_url` for any HTTP client, other processes and browsers.
 
 Both hand out the same `FanfareMock` controls: the clock, jobs, fault rules, the request journal, reset,
 and the state behind the app.
@@ -68,7 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fanfare(seed=0, consumers=200, keys=None): configure the fanfare_mock fixture's world"
+        "markers",
+        "fanfare(seed=0, consumers=200, keys=None): configure the world of fanfare_mock and fanfare_live",
     )
 
 
@@ -234,6 +235,7 @@ class FanfareMock:
         self.journal = Journal(self)
         self._clients: list[Any] = []
         self._client: Any = None
+        self._transport: Any = None
 
     @property
     def client(self) -> Any:
@@ -246,12 +248,22 @@ class FanfareMock:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
 
+    @property
+    def transport(self) -> Any:
+        """An httpx transport that reaches `base_url`: hand both to your own httpx-based client."""
+        if self._transport is None:
+            self._transport = self._new_transport()
+        return self._transport
+
+    def _new_transport(self) -> Any:
+        raise NotImplementedError
+
     def client_for(self, key: str | None) -> Any:
-        """An HTTP client for another tenant's key (or none: `client_for(None)` sends no credentials)."""
-        from mock_server.client import InProcessClient
+        """An `httpx.Client` for another tenant's key (or none: `client_for(None)` sends no credentials)."""
+        import httpx
 
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        client = InProcessClient(self.app, base_url=self.base_url, headers=headers)
+        client = httpx.Client(base_url=self.base_url, headers=headers, transport=self._new_transport())
         self._clients.append(client)
         return client
 
@@ -263,45 +275,59 @@ class FanfareMock:
     def close(self) -> None:
         for client in self._clients:
             client.close()
+        if self._transport is not None:
+            self._transport.close()
 
 
 class InProcessMock(FanfareMock):
-    """The in-process handle: its clients call the app directly (no port)."""
+    """The in-process handle: its clients and `.transport` call the app directly (no port, and
+    `base_url` is a name only they can reach)."""
+
+    def _new_transport(self) -> Any:
+        from mock_server.client import InProcessTransport
+
+        return InProcessTransport(self.app)
 
 
 class LiveMock(FanfareMock):
-    """The live server's handle: `base_url` is a real http://127.0.0.1:PORT, and its clients use it."""
+    """The live server's handle: `base_url` is a real http://127.0.0.1:PORT, reachable by any client."""
 
-    def client_for(self, key: str | None) -> Any:
+    def _new_transport(self) -> Any:
         import httpx
 
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        client = httpx.Client(base_url=self.base_url, headers=headers)
-        self._clients.append(client)
-        return client
+        return httpx.HTTPTransport()
 
 
 @pytest.fixture
 def fanfare_mock(request: pytest.FixtureRequest) -> Iterator[InProcessMock]:
     """A fresh in-process mock for this test (no port); `.client` speaks to it with a secret key."""
-    from mock_server.app import create_app
-
     options = _options(request)
-    app = create_app(seed=options.seed, consumers=options.consumers, keys=options.keys, log_requests=False)
-    mock = InProcessMock(app, options.keys[0] if options.keys else DEFAULT_KEY, "http://fanfare.test")
+    mock = InProcessMock(_app(options), _key(options), "http://fanfare.test")
     try:
         yield mock
     finally:
         mock.close()
 
 
+def _app(options: WorldOptions) -> Any:
+    from mock_server.app import create_app
+
+    return create_app(seed=options.seed, consumers=options.consumers, keys=options.keys, log_requests=False)
+
+
+def _key(options: WorldOptions) -> str:
+    return options.keys[0] if options.keys else DEFAULT_KEY
+
+
 class _LiveServer:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
+        self.app = app
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="fanfare-live", daemon=True)
@@ -319,33 +345,45 @@ class _LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def fanfare_live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """One real uvicorn server for the session (the `fanfare_live` fixture resets it per test)."""
-    from mock_server.app import create_app
+class _LiveServers:
+    """The session's live servers, one per world configuration (most sessions need only the default)."""
 
-    config = request.config
-    app = create_app(
-        seed=int(config.getini("fanfare_seed")),
-        consumers=int(config.getini("fanfare_consumers")),
-        log_requests=False,
-    )
-    server = _LiveServer(app)
-    server.start()
+    def __init__(self) -> None:
+        self._servers: dict[WorldOptions, _LiveServer] = {}
+
+    def for_options(self, options: WorldOptions) -> _LiveServer:
+        if options not in self._servers:
+            server = _LiveServer(_app(options))
+            server.start()
+            self._servers[options] = server
+        return self._servers[options]
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def fanfare_live_servers() -> Iterator[_LiveServers]:
+    """The live servers of the session (the `fanfare_live` fixture picks one and resets it per test)."""
+    servers = _LiveServers()
     try:
-        yield app, f"http://127.0.0.1:{server.port}"
+        yield servers
     finally:
-        server.stop()
+        servers.stop()
 
 
 @pytest.fixture
-def fanfare_live(fanfare_live_server: Any) -> Iterator[LiveMock]:
-    """The session's live mock, reset to its freshly seeded world for this test (no fault rules, an
-    empty journal)."""
-    app, base_url = fanfare_live_server
+def fanfare_live(request: pytest.FixtureRequest, fanfare_live_servers: _LiveServers) -> Iterator[LiveMock]:
+    """The live mock for this test's configuration, reset to its freshly seeded world (no fault rules, an
+    empty journal), its tenant already seeded so the test's first request is not the one that seeds it."""
+    options = _options(request)
+    server = fanfare_live_servers.for_options(options)
+    app = server.app
     app.state.reset(None)
+    mock = LiveMock(app, _key(options), server.base_url)
+    mock.client.get("/api/v1/audiences", timeout=120)  # seeds the tenant (seconds on a busy machine)
     app.state.journal.clear()
-    mock = LiveMock(app, DEFAULT_KEY, base_url)
     try:
         yield mock
     finally:

@@ -3,7 +3,7 @@ each envelope checked against the schema its family declares for that status."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -40,7 +40,7 @@ def _check_envelope(
     return body
 
 
-async def _chunks(total: int, size: int = 65536) -> AsyncIterator[bytes]:
+def _chunks(total: int, size: int = 65536) -> Iterator[bytes]:
     sent = 0
     yield b'{"name": "'
     while sent < total:
@@ -233,7 +233,7 @@ def test_a_body_on_an_operation_without_one_is_ignored(client: TestClient) -> No
 
 
 def test_csv_bodies_stream_to_the_handler_unbounded_by_the_json_limit(client: TestClient) -> None:
-    async def rows() -> AsyncIterator[bytes]:
+    def rows() -> Iterator[bytes]:
         yield b"email\n"
         for _ in range(40):
             yield b"a@example.com\n" * 4096

@@ -42,6 +42,8 @@ _KEPT_HEADERS = frozenset(
 )
 _CSV = "text/csv"
 _FAMILIES = Families(DEFAULT_FAMILIES)
+#: Reads of the journal itself: logged, not journaled (a poller would otherwise fill it with its polls).
+_SELF_READS = frozenset({"getMockJournal"})
 
 
 class BodyTap:
@@ -83,11 +85,13 @@ def journal_recorder(journal: Journal, log: Log | None = None) -> Around:
         except BaseException:
             _keep(journal, log, _record(exchange, at, real_at, None, 500, "server_error", limit, _tapped()))
             raise
-        _keep(
-            journal,
-            log,
-            _record(exchange, at, real_at, reply, reply.status, exchange.outcome, limit, _tapped()),
-        )
+        entry = _record(exchange, at, real_at, reply, reply.status, exchange.outcome, limit, _tapped())
+        operation = exchange.operation
+        if operation is not None and operation.operation_id in _SELF_READS:
+            if log is not None:
+                log(JournalEntry(0, entry))
+        else:
+            _keep(journal, log, entry)
         return reply
 
     return record

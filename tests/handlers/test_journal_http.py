@@ -82,7 +82,7 @@ def test_secret_keys_never_appear_in_full(client: Any) -> None:
     client.post("/_mock/reset", json={"secretKey": key})
     client.post("/_mock/faults", json={"status": 500, "secretKey": key, "error": f"down for {key}"})
     client.get(f"/api/v1/audiences/{key}", headers={"Prefer": f"example={key}"})
-    client.get("/_mock/journal", params={"secretKey": key})
+    client.get("/api/v1/audiences", params={"secretKey": key})
     client.post("/_mock/jobs/sync/outcomes", json={"secretKey": key, "outcome": "nope"})
     text = client.get("/_mock/journal").text
     assert key not in text and DEFAULT_KEY not in text
@@ -115,9 +115,11 @@ def test_filters_combine(client: Any, other: Any) -> None:
     assert ops(outcome="not_found") == [None]
     assert ops(limit=2, path="/api") == ["getAudiences", "getV1Audiences"], "the newest, oldest first"
     assert ops(after=1, limit=2) == ["getV1AudiencesByAudienceId", "getV1AudiencesByAudienceId"]
-    # Polling: `after` the latest seq seen gives what came since (here, the poll itself).
+    # Polling: `after` the latest seq seen gives what came since (the polls themselves are not kept).
     latest = client.get("/_mock/journal", params={"limit": 1}).json()["latestSeq"]
-    assert ops(after=latest) == ["getMockJournal"]
+    assert ops(after=latest) == []
+    client.get("/api/v1/audiences")
+    assert ops(after=latest) == ["getV1Audiences"]
     for bad in (
         {"status": "45"},
         {"status": "abc"},
@@ -196,14 +198,14 @@ def test_clear_and_the_bounded_ring() -> None:
         page = client.get("/_mock/journal").json()
         assert [e["seq"] for e in page["entries"]] == [4, 5, 6, 7, 8]
         assert (page["capacity"], page["dropped"], page["latestSeq"]) == (5, 3, 8)
-        # The query above is journaled too (seq 9), pushing seq 4 out.
+        client.get("/api/v1/audiences")  # seq 9 pushes seq 4 out (reading the journal is not kept)
         assert [e["seq"] for e in journal(client, after=2)] == [5, 6, 7, 8, 9]
         assert created(client.delete("/_mock/journal"), 200) == {"removed": 5}
         page = client.get("/_mock/journal").json()
         assert [e["operationId"] for e in page["entries"]] == ["deleteMockJournal"]
-        assert (page["dropped"], page["latestSeq"]) == (0, 11), "seq keeps counting after a clear"
+        assert (page["dropped"], page["latestSeq"]) == (0, 10), "seq keeps counting after a clear"
         client.get("/api/v1/audiences")
-        assert [e["seq"] for e in journal(client)] == [11, 12, 13]
+        assert [e["seq"] for e in journal(client)] == [10, 11]
 
 
 def test_a_zero_journal_keeps_nothing_but_still_answers() -> None:
@@ -235,3 +237,17 @@ def test_the_access_log_line_is_made_from_the_journal_entry(capsys: pytest.Captu
     assert lines[2].startswith("GET /nope 404 ") and " - - not_found req_" in lines[2]
     assert lines[3].startswith("OPTIONS /api/v1/audiences 204 ") and " preflight " in lines[3]
     assert DEFAULT_KEY not in "\n".join(lines)
+
+
+def test_reading_the_journal_is_not_recorded() -> None:
+    """Polling the journal must not fill it with its own reads; changing it (DELETE) is recorded."""
+    app = create_app(seed=1, consumers=20)
+    with InProcessClient(app, headers={"Authorization": f"Bearer {DEFAULT_KEY}"}) as client:
+        client.get("/api/v1/audiences")
+        for _ in range(5):
+            page = client.get("/_mock/journal", params={"after": 0}).json()
+        assert [e["operationId"] for e in page["entries"]] == ["getV1Audiences"]
+        assert page["latestSeq"] == 1
+        client.head("/_mock/journal")
+        client.delete("/_mock/journal")
+        assert [e["operationId"] for e in journal(client)] == ["deleteMockJournal"]

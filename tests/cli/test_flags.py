@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -18,6 +20,8 @@ import pytest
 BIN = Path(sys.executable).parent
 MOCK = str(BIN / "fanfare-mock")
 CONTRACT = str(BIN / "fanfare-contract")
+# The first Admin API call seeds a tenant: seconds on a busy machine, more than httpx's default 5 s.
+http = SimpleNamespace(get=partial(httpx.get, timeout=60), options=partial(httpx.options, timeout=60))
 
 
 def free_port() -> int:
@@ -65,10 +69,10 @@ def serve_with() -> Iterator[object]:
 def test_cors_origins_star_allows_every_origin(serve_with) -> None:  # type: ignore[no-untyped-def]
     base = serve_with("--cors-origins", "*")
     origin = {"Origin": "https://app.example.com"}
-    answer = httpx.get(f"{base}/api/v1/audiences", headers={**origin, "Authorization": "Bearer sk_test_a"})
+    answer = http.get(f"{base}/api/v1/audiences", headers={**origin, "Authorization": "Bearer sk_test_a"})
     assert answer.status_code == 200, answer.text
     assert answer.headers["access-control-allow-origin"] == "*"
-    preflight = httpx.options(
+    preflight = http.options(
         f"{base}/api/v1/audiences",
         headers={
             **origin,
@@ -83,11 +87,11 @@ def test_cors_origins_star_allows_every_origin(serve_with) -> None:  # type: ign
 def test_cors_origins_list_allows_exactly_those(serve_with) -> None:  # type: ignore[no-untyped-def]
     base = serve_with("--cors-origins", "https://a.example, https://b.example")
     key = {"Authorization": "Bearer sk_test_a"}
-    allowed = httpx.get(f"{base}/api/v1/audiences", headers={**key, "Origin": "https://b.example"})
+    allowed = http.get(f"{base}/api/v1/audiences", headers={**key, "Origin": "https://b.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://b.example"
-    refused = httpx.get(f"{base}/api/v1/audiences", headers={**key, "Origin": "https://c.example"})
+    refused = http.get(f"{base}/api/v1/audiences", headers={**key, "Origin": "https://c.example"})
     assert "access-control-allow-origin" not in refused.headers
-    preflight = httpx.options(
+    preflight = http.options(
         f"{base}/api/v1/audiences",
         headers={"Origin": "https://c.example", "Access-Control-Request-Method": "GET"},
     )

@@ -48,6 +48,7 @@ def create_app(
     log_requests: bool = False,
     progress: Callable[[str], None] | None = None,
     journal_size: int = DEFAULT_CAPACITY,
+    store: str | None = None,
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
@@ -74,17 +75,33 @@ def create_app(
     if state.journal.enabled or log is not None:
         arounds.append(journal_recorder(state.journal, log))
         middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
-    return build_app(
+    table, call_arounds = handlers(), [override_hook(declared)]
+    replica = None
+    if store is not None:
+        from mock_server.store.wiring import replicate
+
+        replica, table = replicate(store, state, table, call_arounds)
+        call_arounds = []
+    app = build_app(
         documents=documents,
-        handlers=handlers(),
+        handlers=table,
         state=state,
         strict_responses=strict_responses,
         raise_server_errors=False,
         cors_origins="local" if cors_origins is None else cors_origins,
         arounds=arounds,
-        call_arounds=[override_hook(declared)],
+        call_arounds=call_arounds,
         middleware=middleware,
     )
+    if replica is not None:
+        from mock_server.store.wiring import recover
+
+        replica.bind(app.operations)
+        state.replica = replica
+        replayed = recover(replica)
+        if progress is not None:
+            progress(f"  world recovered from {replica.log.where} ({replayed:,} commands replayed)")
+    return app
 
 
 def _access_log(entry: JournalEntry) -> None:

@@ -6,10 +6,12 @@ import argparse
 import contextlib
 import errno
 import json
+import os
 import socket
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from typing import Any
 
 DEFAULT_PORT = 4010
 
@@ -99,6 +101,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests the journal keeps for GET /_mock/journal (default: 10,000; 0 turns it off)",
     )
+    kept = serve.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="keep the world in this file (SQLite; or a directory, holding state.sqlite3): restored at "
+        "start, every answered write durable (default: in memory only)",
+    )
+    kept.add_argument(
+        "--store",
+        default=None,
+        metavar="redis://HOST:PORT/DB",
+        help="keep one world in Redis (or Valkey), shared by every worker and host started on it",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes on the one port (more than 1 needs --store; default: 1)",
+    )
     serve.add_argument(
         "--no-strict",
         action="store_true",
@@ -152,6 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.store import StoreUnavailable
 
     origins: tuple[str, ...] | str | None = None
     if args.cors_origins is not None:
@@ -168,16 +192,35 @@ def _serve(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    app = create_app(
-        seed=args.seed,
-        consumers=args.consumers,
-        keys=args.keys,
-        cors_origins=origins,
-        strict_responses=not args.no_strict,
-        log_requests=not args.quiet,
-        journal_size=args.journal_size,
-        progress=progress,
-    )
+    store = args.store if args.store is not None else args.state_file
+    if args.workers > 1 and args.store is None:
+        print(
+            "fanfare-mock: --workers N needs --store redis://... (one world for every worker)",
+            file=sys.stderr,
+        )
+        return 2
+    options = {
+        "seed": args.seed,
+        "consumers": args.consumers,
+        "keys": args.keys,
+        "cors_origins": origins,
+        "strict_responses": not args.no_strict,
+        "log_requests": not args.quiet,
+        "journal_size": args.journal_size,
+        "store": store,
+    }
+    app: Any = None
+    try:
+        if args.workers > 1:
+            from mock_server.store.workers import check_store, worker_options
+
+            check_store(store)
+            os.environ.update(worker_options(options))
+        else:
+            app = create_app(**options, progress=progress)
+    except StoreUnavailable as error:
+        print(f"fanfare-mock: {error}", file=sys.stderr)
+        return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"fanfare-mock serving http://{host}:{args.port}", flush=True)
     print(
@@ -185,6 +228,9 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     print(f"  control plane http://{host}:{args.port}/_mock/...   Ctrl-C stops", flush=True)
+    if app is None:
+        print(f"  {args.workers} workers on one world in {store}", flush=True)
+        app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -193,8 +239,15 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         lifespan="off",
         server_header=False,
+        factory=args.workers > 1,
+        workers=max(args.workers, 1),
     )
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[sock])
+        if args.workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
     print("fanfare-mock stopped", flush=True)
     return 0

@@ -40,6 +40,8 @@ class MockState:
             declared = DeclaredResponses([fanfare_spec.load("fanfare"), fanfare_spec.load("mock")])
         self.faults = FaultBook(declared, self.keys)
         self.journal = Journal(journal_size)
+        #: The store's replica (`mock_server.store.Replica`) when the world is kept in a log.
+        self.replica: Any = None
 
     @property
     def clock(self) -> Clock:

@@ -38,7 +38,8 @@ def override_hook(declared: DeclaredResponses) -> CallAround:
         applied = book.take(operation, key, answers=not wants) if book.rules else NOTHING
         if applied.delay_ms:
             _notes(call)["delay_ms"] = applied.delay_ms
-            await asyncio.sleep(applied.delay_ms / 1000)
+            if not call.replayed:  # a replica applying its log never waits; the answering worker does
+                await asyncio.sleep(applied.delay_ms / 1000)
         if wants:
             assert preference is not None
             reply = _preferred(operation, preference, call)

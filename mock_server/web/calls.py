@@ -86,6 +86,8 @@ class Call:
     exchange: Exchange | None = None
     raw_body: bytes | None = None
     _receive: Receive | None = field(default=None, repr=False)
+    #: True when a store's replica applies this call from its log: hooks must not wait (no latency).
+    replayed: bool = False
 
     async def receive_chunks(self) -> AsyncIterator[bytes]:
         """The raw body as it arrives: streamed for non-JSON operations (the CSV upload), or the already

@@ -1,0 +1,64 @@
+"""What the replica needs from an engine: append commands and read the log past a position in one
+exchange, and keep the latest snapshot. Positions are the engine's own (a Redis Stream id, a SQLite
+rowid), written `major-minor` or `major`, ordered by `position_key`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
+#: A log entry: its position, the command's JSON part, its raw body.
+Entry = tuple[str, bytes, bytes | None]
+#: What a writer hands over: the command's JSON part and raw body.
+Encoded = tuple[bytes, bytes | None]
+
+
+class StoreUnavailable(Exception):
+    """The engine cannot be reached (or answered with an error): nothing was acknowledged."""
+
+
+class Log(Protocol):
+    #: Where the log lives, for messages (a Redis URL without its password, a file path).
+    where: str
+    #: True when no other process can append (an exclusively locked file): reads need no catch-up.
+    sole_writer: bool
+    #: The position before every entry.
+    origin: str
+
+    async def exchange(self, commands: Sequence[Encoded], after: str) -> tuple[list[str], list[Entry], bool]:
+        """Append `commands` (in order) and read the entries past `after`, own ones included.
+
+        Returns the new commands' positions, the entries read, and whether more entries follow (a
+        bounded read). Raises StoreUnavailable if the engine cannot be reached."""
+        ...
+
+    async def latest_snapshot(self) -> tuple[str, bytes] | None: ...
+
+    async def save_snapshot(self, position: str, data: bytes) -> None:
+        """Keep `data` as the world at `position`, unless a newer snapshot is already kept."""
+        ...
+
+    async def detach(self) -> None:
+        """Drop what belongs to the running event loop (a connection); the log stays usable."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def position_key(position: str) -> tuple[int, int]:
+    major, _, minor = position.partition("-")
+    return int(major), int(minor or 0)
+
+
+def open_log(target: str) -> Log:
+    """`redis://HOST:PORT/DB` (or `rediss://`, `unix://`) names a Redis store; anything else is a state
+    file (a directory holds `state.sqlite3`)."""
+    if target.startswith(("redis://", "rediss://", "unix://")):
+        from mock_server.store.redis_log import RedisLog
+
+        return RedisLog(target)
+    from mock_server.store.sqlite_log import SqliteLog
+
+    path = os.path.join(target, "state.sqlite3") if os.path.isdir(target) else target
+    return SqliteLog(path)

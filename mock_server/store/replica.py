@@ -1,0 +1,218 @@
+"""The replica: this worker's in-memory world, kept equal to the log by applying every command in order.
+
+A call that may change the world is appended as a command and answered from applying it here, after
+everything before it (so every write is linearized by the engine's order). A pure read first catches up
+with the log (`sync`), so it sees every write acknowledged before it arrived, from any worker. Appends
+and catch-ups of concurrent requests share one round trip (a group commit): a request waits for the
+first exchange that starts after it arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+
+from mock_server.domain.csv_records import check_declared_size
+from mock_server.domain.errors import DomainError
+from mock_server.store.commands import Command
+from mock_server.store.log import Encoded, Entry, Log, StoreUnavailable
+from mock_server.store.reads import QuietTenants, may_read
+from mock_server.web.calls import Call, Handler, Reply
+from mock_server.web.operations import Operation
+
+logger = logging.getLogger("fanfare_mock.store")
+
+#: A snapshot is written after this many applied commands (bounds the replay at start).
+SNAPSHOT_EVERY = 1_000
+#: Request headers a handler (or the `Prefer`/fault hook) reads, kept in the command.
+_KEPT_HEADERS = ("content-length", "content-type", "prefer")
+
+
+@dataclass(slots=True)
+class _Proposal:
+    encoded: Encoded
+    reply: asyncio.Future[Reply]
+    call: Call
+
+
+class Replica:
+    def __init__(self, log: Log, state: Any, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
+        self.log = log
+        self.state = state
+        self.position = log.origin
+        self.applied = 0
+        self.snapshot_every = snapshot_every
+        self._since_snapshot = 0
+        self._operations: dict[str, Operation] = {}
+        self._chains: dict[str, Handler] = {}
+        self._proposals: list[_Proposal] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._mine: dict[str, _Proposal] = {}
+        self._runner: asyncio.Task[None] | None = None
+        self._reads = QuietTenants()
+
+    # ---- wiring --------------------------------------------------------------------------------------
+    def wrap(self, operation_id: str, chain: Handler) -> Handler:
+        """The handler the shell calls for `operation_id`; `chain` is what applying a command runs."""
+        self._chains[operation_id] = chain
+
+        async def replicated(call: Call) -> Reply:
+            self._operations.setdefault(operation_id, call.operation)
+            if may_read(call):
+                if not self.log.sole_writer:
+                    await self.sync()
+                if self._reads.pure(call, self.applied):
+                    return await chain(call)
+            return await self.propose(call)
+
+        replicated.__name__ = getattr(chain, "__name__", operation_id)
+        return replicated
+
+    def bind(self, operations: dict[str, Operation]) -> None:
+        self._operations.update(operations)
+
+    # ---- requests --------------------------------------------------------------------------------------
+    async def sync(self) -> None:
+        """Return once every entry appended before this call is applied here."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._kick()
+        await waiter
+
+    async def propose(self, call: Call) -> Reply:
+        raw: bytes | None = None
+        if call._receive is not None:  # a streamed body (the CSV upload): the command carries the bytes
+            chunks, size = [], 0
+            async for chunk in call.receive_chunks():
+                size += len(chunk)
+                check_declared_size(size)
+                chunks.append(chunk)
+            raw = b"".join(chunks)
+        command = Command(
+            operation_id=call.operation.operation_id,
+            path_params=call.path_params,
+            query=call.query,
+            body=call.body,
+            secret_key=call.secret_key,
+            headers={name: value for name in _KEPT_HEADERS if (value := call.headers.get(name)) is not None},
+            instant=self.state.clock.now(),
+            raw_body=raw,
+        )
+        proposal = _Proposal(command.encode(), asyncio.get_running_loop().create_future(), call)
+        self._proposals.append(proposal)
+        self._kick()
+        reply = await proposal.reply
+        notes = call.exchange.notes if call.exchange is not None else None
+        if notes and notes.get("delay_ms"):  # a latency rule: applying never sleeps, the answer does
+            await asyncio.sleep(notes["delay_ms"] / 1000)
+        return reply
+
+    # ---- the rounds ------------------------------------------------------------------------------------
+    def _kick(self) -> None:
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        while self._proposals or self._waiters:
+            proposals, self._proposals = self._proposals, []
+            waiters, self._waiters = self._waiters, []
+            try:
+                await self._exchange(proposals)
+            except StoreUnavailable as error:
+                for proposal in [*proposals, *self._mine.values()]:
+                    if not proposal.reply.done():
+                        proposal.reply.set_exception(error)
+                self._mine.clear()
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(error)
+                continue
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def _exchange(self, proposals: list[_Proposal]) -> None:
+        ids, entries, more = await self.log.exchange([p.encoded for p in proposals], self.position)
+        self._mine.update(zip(ids, proposals, strict=True))
+        await self._apply(entries)
+        while more:
+            _, entries, more = await self.log.exchange((), self.position)
+            await self._apply(entries)
+        for proposal in proposals:  # read past its own position, so every proposal has been applied
+            if not proposal.reply.done():
+                proposal.reply.set_exception(StoreUnavailable("the store lost an appended command"))
+
+    async def catch_up(self) -> int:
+        """At start: restore the latest snapshot (writing the first one if there is none), then apply
+        the log past it. Returns the number of commands replayed."""
+        kept = await self.log.latest_snapshot()
+        if kept is None:
+            await self.log.save_snapshot(self.log.origin, orjson.dumps(self.state.export()))
+            kept = await self.log.latest_snapshot()
+            assert kept is not None
+        position, data = kept
+        self.state.restore(orjson.loads(data))
+        self.position = position
+        before = self.applied
+        more = True
+        while more:
+            _, entries, more = await self.log.exchange((), self.position)
+            await self._apply(entries)
+        return self.applied - before
+
+    async def _apply(self, entries: list[Entry]) -> None:
+        for position, data, raw in entries:
+            command = Command.decode(data, raw)
+            proposal = self._mine.pop(position, None)
+            try:
+                reply = await self._execute(command, proposal.call if proposal is not None else None)
+            except Exception as error:
+                if proposal is not None:
+                    proposal.reply.set_exception(error)
+                elif not isinstance(error, DomainError):
+                    logger.exception("applying %s at %s failed", command.operation_id, position)
+            else:
+                if proposal is not None:
+                    proposal.reply.set_result(reply)
+            self.position = position
+            self.applied += 1
+            self._since_snapshot += 1
+        if self._since_snapshot >= self.snapshot_every:
+            await self._snapshot()
+
+    def _execute(self, command: Command, original: Call | None) -> Awaitable[Reply]:
+        clock = self.state.clock
+        if clock.running:  # times and ids come from the instant the command was decided, on every worker
+            clock.set(command.instant)
+        call = Call(
+            self._operations[command.operation_id],
+            command.path_params,
+            command.query,
+            command.body,
+            Headers(command.headers),
+            command.secret_key,
+            self.state,
+            original.request_id if original is not None else f"replay-{command.operation_id}",
+            original.exchange if original is not None else None,
+            command.raw_body,
+            None,
+            replayed=True,
+        )
+        run: Callable[[Call], Awaitable[Reply]] = self._chains[command.operation_id]
+        return run(call)
+
+    async def _snapshot(self) -> None:
+        if self.state.faults.rules:
+            return  # fault rules are not part of the world's snapshot; keep replaying until they are gone
+        self._since_snapshot = 0
+        data = orjson.dumps(self.state.export())
+        try:
+            await self.log.save_snapshot(self.position, data)
+        except StoreUnavailable as error:
+            logger.warning("snapshot not written: %s", error)

@@ -1,0 +1,45 @@
+"""How `create_app` puts a replica between the shell and the handlers: every handler, with the hooks
+that run around it (fault rules, `Prefer`), becomes what applying a command runs; the shell calls the
+replica's wrapper instead. Recovery (snapshot, then the log) runs before the first request is served."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mock_server.store.log import open_log
+from mock_server.store.replica import SNAPSHOT_EVERY, Replica
+from mock_server.web.calls import CallAround, Handler
+from mock_server.web.middleware import compose_call_arounds
+
+
+def replicate(
+    target: str,
+    state: Any,
+    handlers: Mapping[str, Handler],
+    call_arounds: Sequence[CallAround],
+    *,
+    snapshot_every: int = SNAPSHOT_EVERY,
+) -> tuple[Replica, dict[str, Handler]]:
+    """A replica of the world logged at `target`, and the handler table the shell serves through it."""
+    replica = Replica(open_log(target), state, snapshot_every=snapshot_every)
+    table = {
+        operation_id: replica.wrap(operation_id, compose_call_arounds(call_arounds, handler))
+        for operation_id, handler in handlers.items()
+    }
+    return replica, table
+
+
+def recover(replica: Replica) -> int:
+    """Replay the store into the replica now, on a loop of its own (the caller's may be running)."""
+
+    async def run() -> int:
+        try:
+            return await replica.catch_up()
+        finally:
+            await replica.log.detach()  # a connection made here belongs to this loop
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-recovery") as thread:
+        return thread.submit(asyncio.run, run()).result()

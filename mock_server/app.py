@@ -76,12 +76,12 @@ def create_app(
         arounds.append(journal_recorder(state.journal, log))
         middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
     table, call_arounds = handlers(), [override_hook(declared)]
-    replica = None
+    replica, errors = None, None
     if store is not None:
-        from mock_server.store.wiring import replicate
+        from mock_server.store.wiring import ERRORS, replicate
 
         replica, table = replicate(store, state, table, call_arounds)
-        call_arounds = []
+        call_arounds, errors = [], ERRORS
     app = build_app(
         documents=documents,
         handlers=table,
@@ -92,6 +92,7 @@ def create_app(
         arounds=arounds,
         call_arounds=call_arounds,
         middleware=middleware,
+        errors=errors,
     )
     if replica is not None:
         from mock_server.store.wiring import recover

@@ -69,19 +69,29 @@ class RedisLog:
         return StoreUnavailable(f"the store {self.where} cannot be reached: {error}")
 
     async def exchange(self, commands: Sequence[Encoded], after: str) -> tuple[list[str], list[Entry], bool]:
-        try:
-            async with self._client().pipeline(transaction=False) as pipe:
-                for data, raw in commands:
-                    fields: dict[Any, Any] = {b"c": data} if raw is None else {b"c": data, b"r": raw}
-                    pipe.xadd(LOG_KEY, fields)
-                pipe.xrange(LOG_KEY, min=f"({after}", max="+", count=READ_LIMIT)
-                replies = await pipe.execute()
-        except (RedisError, OSError) as error:
-            raise self._unavailable(error) from None
+        # A pure read is retried once on a fresh connection (the first use of a pooled connection after
+        # Redis came back fails); appends never are (a lost reply would append them twice).
+        attempts = 1 if commands else 2
+        for attempt in range(attempts):
+            try:
+                replies = await self._send(commands, after)
+                break
+            except (RedisError, OSError) as error:
+                if attempt + 1 == attempts:
+                    raise self._unavailable(error) from None
         ids = [i.decode() for i in replies[:-1]]
         rows = replies[-1]
         entries = [(i.decode(), fields[b"c"], fields.get(b"r")) for i, fields in rows]
         return ids, entries, len(rows) == READ_LIMIT
+
+    async def _send(self, commands: Sequence[Encoded], after: str) -> list[Any]:
+        async with self._client().pipeline(transaction=False) as pipe:
+            for data, raw in commands:
+                fields: dict[Any, Any] = {b"c": data} if raw is None else {b"c": data, b"r": raw}
+                pipe.xadd(LOG_KEY, fields)
+            pipe.xrange(LOG_KEY, min=f"({after}", max="+", count=READ_LIMIT)
+            replies: list[Any] = await pipe.execute()
+        return replies
 
     async def latest_snapshot(self) -> tuple[str, bytes] | None:
         try:

@@ -9,10 +9,20 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from mock_server.store.log import open_log
+from mock_server.store.log import StoreUnavailable, open_log
 from mock_server.store.replica import SNAPSHOT_EVERY, Replica
 from mock_server.web.calls import CallAround, Handler
+from mock_server.web.envelopes import Envelope
+from mock_server.web.error_table import ErrorRule
 from mock_server.web.middleware import compose_call_arounds
+
+
+def _unavailable(error: BaseException, envelope: Envelope, body: Any) -> dict[str, Any]:
+    return envelope.error(str(error))
+
+
+#: The store's row of the error table: an engine out of reach is a 503 in the family's envelope.
+ERRORS: Mapping[type[BaseException], ErrorRule] = {StoreUnavailable: ErrorRule(503, _unavailable)}
 
 
 def replicate(

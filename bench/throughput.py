@@ -6,6 +6,7 @@ mock/Prism ratios against DESIGN section 7, the time from process start to first
 memory. Run `bench/setup.sh` once first; see bench/README.md.
 
     python bench/throughput.py [--duration 10] [--json bench/results/throughput.json]
+    python bench/throughput.py --servers mock --store memory,redis --workers 1,2   # the store figures
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ sys.path.insert(1, str(ROOT))  # fanfare_spec from the checkout
 import wrk  # noqa: E402
 from servers import Server, free_port, machine_busy_seconds, request  # noqa: E402
 
+from mock_server.store.services import RedisServer  # noqa: E402
+
 TOKEN = "sk_test_bench"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
@@ -50,6 +53,8 @@ CREATE_BODY = json.dumps(
 PROBE_PATH = "/api/v1/audiences"  # readiness: the first 2xx to this GET ends the start clock
 
 THROUGHPUT_TARGET, THROUGHPUT_STRETCH, START_TARGET_S = 2.0, 3.0, 1.5
+# DESIGN section 7: one worker on Redis >= 70% of in memory; two workers >= 1.4x one.
+REDIS_ONE_WORKER_TARGET, TWO_WORKERS_TARGET = 0.70, 1.4
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ class Subject:
     label: str
     server: Server
     audience_id: str = ""
+    store: str = "memory"  # or "redis"
+    restart_s: float | None = None  # restart to first 2xx with the history the run wrote
+    history: int = 0  # commands in the store at that restart
     rss: tuple[int, int] = (0, 0)
     measurements: dict[str, Measurement] = field(default_factory=dict)
 
@@ -129,9 +137,9 @@ def prism_version() -> str:
         return "missing"
 
 
-def mock_argv(args: argparse.Namespace, port: int) -> tuple[str, list[str]]:
-    """(label, argv) for the server compared with Prism."""
-    common = ["--port", str(port), "--seed", str(args.seed), "--consumers", str(args.consumers)]
+def mock_argv(args: argparse.Namespace, port: int, kept: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """(label, argv) for the server compared with Prism; `kept` adds --store/--workers."""
+    common = ["--port", str(port), "--seed", str(args.seed), "--consumers", str(args.consumers), *kept]
     quiet = [] if args.mock_logging else ["--quiet"]  # no access log: Prism runs with -v silent
     if args.mock_cmd:
         cmd = args.mock_cmd.format(port=port, seed=args.seed, consumers=args.consumers, python=sys.executable)
@@ -263,6 +271,53 @@ def measure(
     return m
 
 
+def mock_variants(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """(store, workers) pairs to measure: in memory only one worker (a second needs a shared store)."""
+    pairs = []
+    for kind in args.store:
+        for workers in args.workers:
+            if kind == "memory" and workers > 1:
+                say(f"skipping {workers} workers in memory: more than one worker needs --store")
+                continue
+            pairs.append((kind, workers))
+    return pairs
+
+
+def restart_with_history(subject: Subject, redis: Any, timeout: float) -> None:
+    """Stop a store-backed server and start it again on the history its workloads wrote (the creates:
+    tens of thousands of commands): the start time a team sees after a long day."""
+    from redis import Redis
+
+    with Redis.from_url(redis.url) as client:
+        subject.history = int(client.xlen("fanfare-mock:log"))
+    subject.server.stop()
+    say(f"{subject.label}: restarting on a store of {subject.history:,} commands")
+    first = subject.server.first_2xx_s
+    start(subject, timeout)
+    subject.restart_s, subject.server.first_2xx_s = subject.server.first_2xx_s, first
+
+
+def store_ratios(subjects: list[Subject], name: str) -> list[tuple[str, float, float | None]]:
+    """(label, ratio, target) for the store comparisons of one workload."""
+    rps = {
+        s.key: s.measurements[name].result.rps  # type: ignore[union-attr]
+        for s in subjects
+        if name in s.measurements and s.measurements[name].result is not None
+    }
+    memory = rps.get("mock")
+    out: list[tuple[str, float, float | None]] = []
+    for s in subjects:
+        if s.store != "redis" or s.key not in rps or not memory:
+            continue
+        workers = int(s.key.rsplit("-", 1)[1].rstrip("w"))
+        target = REDIS_ONE_WORKER_TARGET if workers == 1 else TWO_WORKERS_TARGET if workers == 2 else None
+        out.append((f"{s.key}/mock (memory, 1 worker)", rps[s.key] / memory, target))
+        one = next((k for k in rps if k.endswith("-redis-1w")), None)
+        if workers > 1 and one is not None:
+            out.append((f"{s.key}/{one}", rps[s.key] / rps[one], None))
+    return out
+
+
 def wait_for_quiet(limit_s: float, threshold: float = 0.10) -> None:
     """Wait (at most limit_s) until the machine has been idle, below `threshold` of one core, for 1 s."""
     deadline = time.monotonic() + limit_s
@@ -365,6 +420,9 @@ def print_report(subjects: list[Subject], names: list[str], args: argparse.Names
                 f"   {mock_label}/prism p99        {rat['p99']:.2f}x   "
                 f"target < 1x (lower p99): {_verdict(rat['p99_lower'])}"
             )
+        for label, ratio, target in store_ratios(subjects, name):
+            verdict = f"   target >= {target:g}x: {_verdict(ratio >= target)}" if target is not None else ""
+            print(f"   {label} throughput {ratio:.2f}x{verdict}")
     if noisy:
         print()
         print("   WARNING: other processes kept the CPU busy during some runs (column 'other', in % of one")
@@ -380,6 +438,8 @@ def print_report(subjects: list[Subject], names: list[str], args: argparse.Names
             target = f"   target < {START_TARGET_S:g} s: {_verdict(srv.first_2xx_s < START_TARGET_S)}"
         rss, hwm = s.rss
         print(f"   {s.label:<10} start to first 2xx {start:>9}{target}")
+        if s.restart_s is not None:
+            print(f"   {'':<10} restart on a store of {s.history:,} commands: first 2xx {s.restart_s:.3f} s")
         print(f"   {'':<10} resident after the run {rss / 2**20:,.0f} MiB (peak {hwm / 2**20:,.0f} MiB)")
         steps = [(n, s.measurements[n].rss_after) for n in RUN_ORDER if n in s.measurements]
         if len(steps) > 1:
@@ -453,6 +513,9 @@ def write_json(
             "start_to_first_2xx_s": s.server.first_2xx_s,
             "rss_bytes": s.rss[0],
             "peak_rss_bytes": s.rss[1],
+            "store": s.store,
+            "restart_with_history_s": s.restart_s,
+            "history_commands": s.history,
         }
     for name in names:
         entry: dict[str, Any] = {"request": WORKLOADS[name].label(), "body": WORKLOADS[name].body}
@@ -472,6 +535,10 @@ def write_json(
                     "error": m.error,
                 }
             )
+        entry["store_ratios"] = [
+            {"label": label, "ratio": round(ratio, 3), "target": target}
+            for label, ratio, target in store_ratios(subjects, name)
+        ]
         entry["ratio_mock_over_prism"] = ratios(
             by_key["prism"].measurements.get(name) if "prism" in by_key else None,
             by_key["mock"].measurements.get(name) if "mock" in by_key else None,
@@ -524,6 +591,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="compare Prism with bench/standin.py (bare Starlette) instead of fanfare-mock",
     )
+    p.add_argument(
+        "--workers",
+        default="1",
+        help="comma-separated worker counts for the mock, e.g. 1,2 (more than 1 needs a store) (1)",
+    )
+    p.add_argument(
+        "--store",
+        default="memory",
+        help="comma-separated stores for the mock: memory, redis (a redis-server this run starts) (memory)",
+    )
     p.add_argument("--mock-args", help='extra arguments for `fanfare-mock serve`, e.g. "--no-strict"')
     p.add_argument("--mock-logging", action="store_true", help="let the mock log each request (no --quiet)")
     p.add_argument(
@@ -539,6 +616,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
         p.error(f"unknown workload(s) {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
+    args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    args.store = [k.strip() for k in args.store.split(",") if k.strip()]
+    if set(args.store) - {"memory", "redis"} or not args.store or not args.workers or min(args.workers) < 1:
+        p.error("--store takes memory, redis or both; --workers whole numbers >= 1")
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     if not args.servers or set(args.servers) - {"prism", "mock"}:
         p.error("--servers takes prism, mock or both")
@@ -555,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _terminate)
     tmp = Path(tempfile.mkdtemp(prefix="fanfare-bench-"))
     subjects: list[Subject] = []
+    redis: Any = None
+    kept_redis: list[Any] = []
     failed = False
     try:
         if args.spec:
@@ -592,13 +675,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if "mock" in args.servers:
-            port = free_port()
-            label, argv_ = mock_argv(args, port)
-            subjects.append(
-                Subject(
-                    "mock", label, Server(label, argv_, port, tmp / "mock.log", cwd=ROOT, niceness=args.nice)
-                )
-            )
+            for kind, workers in mock_variants(args):
+                kept: tuple[str, ...] = ()
+                if kind == "redis":
+                    if redis is None:
+                        redis = RedisServer().start()
+                        say(f"redis-server {redis.url} (no persistence) for the store runs")
+                        kept_redis.append(redis)
+                    kept = ("--store", redis.url, "--workers", str(workers))
+                port = free_port()
+                label, argv_ = mock_argv(args, port, kept)
+                key = "mock" if kind == "memory" and workers == 1 else f"{label}-{kind}-{workers}w"
+                server = Server(key, argv_, port, tmp / f"{key}.log", cwd=ROOT, niceness=args.nice)
+                subjects.append(Subject(key, key if key != "mock" else label, server, store=kind))
 
         # One server starts at a time, so neither start time is measured under the other's start load.
         for s in subjects:
@@ -619,6 +708,9 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"{s.label}: resident after {name}: {chosen.rss_after / 2**20:,.0f} MiB")
         for s in subjects:
             s.rss = s.server.memory()
+        for s in subjects:
+            if s.store == "redis" and redis is not None:
+                restart_with_history(s, redis, args.start_timeout)
 
         names = [w for w in WORKLOADS if w in args.workloads]
         print_report(subjects, names, args)
@@ -636,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for s in reversed(subjects):
             s.server.stop()
+        for server in kept_redis:
+            server.close()
         if args.keep or failed:
             say(f"logs, Lua scripts and raw wrk output kept in {tmp}")
         else:

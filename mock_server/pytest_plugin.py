@@ -5,8 +5,12 @@
 * `fanfare_live`: a real uvicorn server on a free port, shared by the session (one per configuration)
   and reset before each test; `.base_url` for any HTTP client, other processes and browsers.
 
-Both hand out the same `FanfareMock` controls: the clock, jobs, fault rules, the request journal, reset,
-and the state behind the app.
+* `fanfare_redis` and `fanfare_served`: for clients of a shared, multi-worker mock, a real `redis-server`
+  on a free port and `fanfare-mock serve` processes on it (`fanfare_served("--store", url, "--workers",
+  "2")`), all stopped after the test.
+
+The first two hand out the same `FanfareMock` controls: the clock, jobs, fault rules, the request
+journal, reset, and the state behind the app.
 Configure with `@pytest.mark.fanfare(seed=..., consumers=..., keys=[...])` or the `fanfare_seed` and
 `fanfare_consumers` ini options.
 """
@@ -388,3 +392,34 @@ def fanfare_live(request: pytest.FixtureRequest, fanfare_live_servers: _LiveServ
         yield mock
     finally:
         mock.close()
+
+
+@pytest.fixture
+def fanfare_redis() -> Iterator[Any]:
+    """A real `redis-server` on a free loopback port, data in a temporary directory (`.url`); stopped
+    after the test. Needs `redis-server` installed (Debian: `apt-get install redis-server`)."""
+    from mock_server.store.services import RedisServer
+
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fanfare_served() -> Iterator[Any]:
+    """Start `fanfare-mock serve` processes: `fanfare_served("--store", fanfare_redis.url, "--workers",
+    "2")` returns a started server (`.url`, `.port`, `.worker_pids()`, `.kill()`); all are stopped after
+    the test."""
+    from mock_server.store.services import ServedMock
+
+    started: list[ServedMock] = []
+
+    def serve(*args: str) -> ServedMock:
+        served = ServedMock(*args).start()
+        started.append(served)
+        return served
+
+    try:
+        yield serve
+    finally:
+        for served in reversed(started):
+            served.stop()

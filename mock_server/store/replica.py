@@ -42,12 +42,12 @@ class _Proposal:
 
 
 class Replica:
-    def __init__(self, log: Log, state: Any, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
+    def __init__(self, log: Log, state: Any, *, snapshot_every: int | None = None) -> None:
         self.log = log
         self.state = state
         self.position = log.origin
         self.applied = 0
-        self.snapshot_every = snapshot_every
+        self.snapshot_every = SNAPSHOT_EVERY if snapshot_every is None else snapshot_every
         self._since_snapshot = 0
         self._operations: dict[str, Operation] = {}
         self._chains: dict[str, Handler] = {}
@@ -124,14 +124,15 @@ class Replica:
             waiters, self._waiters = self._waiters, []
             try:
                 await self._exchange(proposals)
-            except StoreUnavailable as error:
+            except Exception as error:  # the runner must outlive anything, or its waiters hang
+                if not isinstance(error, StoreUnavailable):
+                    logger.exception("a store exchange failed")
+                    error = StoreUnavailable(f"the store exchange failed: {error!r}")
                 for proposal in [*proposals, *self._mine.values()]:
-                    if not proposal.reply.done():
-                        proposal.reply.set_exception(error)
+                    _fail(proposal.reply, error)
                 self._mine.clear()
                 for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(error)
+                    _fail(waiter, error)
                 continue
             for waiter in waiters:
                 if not waiter.done():
@@ -145,8 +146,7 @@ class Replica:
             _, entries, more = await self.log.exchange((), self.position)
             await self._apply(entries)
         for proposal in proposals:  # read past its own position, so every proposal has been applied
-            if not proposal.reply.done():
-                proposal.reply.set_exception(StoreUnavailable("the store lost an appended command"))
+            _fail(proposal.reply, StoreUnavailable("the store lost an appended command"))
 
     async def catch_up(self) -> int:
         """At start: restore the latest snapshot (writing the first one if there is none), then apply
@@ -168,17 +168,17 @@ class Replica:
 
     async def _apply(self, entries: list[Entry]) -> None:
         for position, data, raw in entries:
-            command = Command.decode(data, raw)
             proposal = self._mine.pop(position, None)
             try:
+                command = Command.decode(data, raw)
                 reply = await self._execute(command, proposal.call if proposal is not None else None)
             except Exception as error:
                 if proposal is not None:
-                    proposal.reply.set_exception(error)
+                    _fail(proposal.reply, error)
                 elif not isinstance(error, DomainError):
-                    logger.exception("applying %s at %s failed", command.operation_id, position)
+                    logger.exception("applying the command at %s failed", position)
             else:
-                if proposal is not None:
+                if proposal is not None and not proposal.reply.done():
                     proposal.reply.set_result(reply)
             self.position = position
             self.applied += 1
@@ -211,8 +211,12 @@ class Replica:
         if self.state.faults.rules:
             return  # fault rules are not part of the world's snapshot; keep replaying until they are gone
         self._since_snapshot = 0
-        data = orjson.dumps(self.state.export())
         try:
-            await self.log.save_snapshot(self.position, data)
-        except StoreUnavailable as error:
-            logger.warning("snapshot not written: %s", error)
+            await self.log.save_snapshot(self.position, orjson.dumps(self.state.export()))
+        except Exception as error:  # a snapshot is an optimisation: the log alone is the world
+            logger.warning("snapshot not written: %r", error)
+
+
+def _fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():  # a waiter whose request was cancelled is done already
+        future.set_exception(error)

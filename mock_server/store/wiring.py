@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mock_server.store.log import StoreUnavailable, open_log
-from mock_server.store.replica import SNAPSHOT_EVERY, Replica
+from mock_server.store.replica import Replica
 from mock_server.web.calls import CallAround, Handler
 from mock_server.web.envelopes import Envelope
 from mock_server.web.error_table import ErrorRule
@@ -31,7 +31,7 @@ def replicate(
     handlers: Mapping[str, Handler],
     call_arounds: Sequence[CallAround],
     *,
-    snapshot_every: int = SNAPSHOT_EVERY,
+    snapshot_every: int | None = None,
 ) -> tuple[Replica, dict[str, Handler]]:
     """A replica of the world logged at `target`, and the handler table the shell serves through it."""
     replica = Replica(open_log(target), state, snapshot_every=snapshot_every)

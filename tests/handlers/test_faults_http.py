@@ -55,10 +55,10 @@ def test_prefer_code_answers_a_declared_error_in_the_family_envelope(client: Any
 @pytest.mark.parametrize(
     ("method", "path", "code", "declared"),
     [
-        ("get", "/api/v1/audiences", "409", "200, 400, 401, 500"),
-        ("get", "/api/audiences", "404", "200, 400, 401, 403, 500"),
-        ("get", "/api/v1/experiences/x", "403", "200, 400, 401, 404, 500"),
-        ("post", "/api/v1/audiences/x/sync", "418", "200, 400, 401, 404, 409, 500"),
+        ("get", "/api/v1/audiences", "409", "200, 400, 401, 500, 503"),
+        ("get", "/api/audiences", "404", "200, 400, 401, 403, 500, 503"),
+        ("get", "/api/v1/experiences/x", "403", "200, 400, 401, 404, 500, 503"),
+        ("post", "/api/v1/audiences/x/sync", "418", "200, 400, 401, 404, 409, 500, 503"),
     ],
 )
 def test_prefer_code_not_declared_is_refused_naming_the_declared_codes(
@@ -177,7 +177,7 @@ def test_forced_answers_change_no_state(fanfare_mock: Any, client: Any, other: A
 def test_a_rule_status_must_be_declared_by_its_operation(client: Any) -> None:
     refused = client.post("/_mock/faults", json={"operationId": "getV1Audiences", "status": 409})
     assert refused.status_code == 400
-    assert refused.json()["message"] == "getV1Audiences does not declare 409; it declares 200, 400, 401, 500"
+    assert refused.json()["message"] == "getV1Audiences does not declare 409; it declares 200, 400, 401, 500, 503"
     assert refused.json()["details"] == [{"field": "status", "message": "not declared by getV1Audiences"}]
     rule = add_fault(client, operationId="deleteV1ExperiencesById", status=409)
     assert rule == {

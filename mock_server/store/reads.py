@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.audiences import AudienceType
-from mock_server.domain.extensions import MODULES
-from mock_server.domain.organization import Organization
-from mock_server.domain.world import key_hash
+from mock_server.domain.world import MODULES, Organization
+from mock_server.domain.world.world import key_hash
 from mock_server.web.calls import Call
 
 #: Control-plane operations that read (the journal is each worker's own: see ARCHITECTURE.md).

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from mock_server.domain.csv_records import check_declared_size
-from mock_server.domain.errors import DomainError
+from mock_server.domain.imports import check_declared_size
+from mock_server.domain.kernel.errors import DomainError
 from mock_server.store.commands import Command
 from mock_server.store.log import Encoded, Entry, Log, StoreUnavailable
 from mock_server.store.reads import QuietTenants, may_read

@@ -44,7 +44,8 @@ def test_in_process_faults_and_journal(fanfare_mock: Any) -> None:
 
 
 def test_in_process_rules_are_checked_and_scoped(fanfare_mock: Any) -> None:
-    with pytest.raises(Invalid, match="getV1Audiences does not declare 409; it declares 200, 400, 401, 500, 503"):
+    declared = "200, 400, 401, 500, 503"
+    with pytest.raises(Invalid, match=f"getV1Audiences does not declare 409; it declares {declared}"):
         fanfare_mock.faults.add("getV1Audiences", status=409)
     with pytest.raises(Invalid, match="A rule needs status, example or latencyMs"):
         fanfare_mock.faults.add("getV1Audiences")

@@ -63,7 +63,6 @@ class Replica:
         self._chains[operation_id] = chain
 
         async def replicated(call: Call) -> Reply:
-            self._operations.setdefault(operation_id, call.operation)
             if may_read(call):
                 if not self.log.sole_writer:
                     await self.sync()

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -132,12 +133,20 @@ class ServedMock:
             time.sleep(0.05)
 
     def worker_pids(self) -> list[int]:
-        """The worker processes of a `--workers N` server (children of the supervisor)."""
+        """The worker processes of a `--workers N` server (the supervisor's spawned children, not its
+        multiprocessing helpers)."""
         assert self.process is not None
-        found = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True
-        )
-        return [int(pid) for pid in found.stdout.split()]
+        children: list[int] = []
+        for task in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            children.extend(int(pid) for pid in task.read_text().split())
+        workers = []
+        for pid in children:
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    workers.append(pid)
+            except OSError:
+                continue  # gone meanwhile
+        return workers
 
     def kill(self) -> None:
         """kill -9 of the whole process group (supervisor and workers): no shutdown code runs."""

@@ -117,6 +117,7 @@ def test_kill_9_of_a_worker_during_writes_loses_no_acknowledged_write(cluster: C
     threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
+
     def until(count: int) -> None:
         deadline = time.monotonic() + 60
         while len(acknowledged) < count and time.monotonic() < deadline:

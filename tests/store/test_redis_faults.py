@@ -25,7 +25,7 @@ def test_an_unreachable_store_at_start_is_a_clear_error() -> None:
                 "mock_server",
                 "serve",
                 "--port",
-                "0",
+                str(free_port()),
                 "--store",
                 url,
                 "--workers",

@@ -6,7 +6,7 @@ grow with the file). Run: `python bench/csv_import.py [--rows N] [--chunk BYTES]
 Two measurements:
 - time, against an in-memory directory that already holds 20,000 consumers (some rows update them), and
   with `--table` against the real thing, as the upload handler does it: a seeded World's Organization,
-  its ConsumerTable through `ConsumerDirectoryAdapter`, a static list's `AudienceMembers` as the sink;
+  its ConsumerTable as the directory, a static list's `ImportedMembers` as the sink;
 - the importer's own peak memory (tracemalloc), against a directory and a sink that store nothing, for
   files of growing size, one append per row and with batched appends (the append buffer holds at most
   1,024 new consumers): the peak must stay flat.
@@ -133,26 +133,24 @@ class NullSink:
 
 def organization_directory(existing: int) -> tuple[Any, Any, Callable[[], int]]:
     """The real path, as the upload handler takes it: a seeded World's Organization, its ConsumerTable
-    through `ConsumerDirectoryAdapter`, and a static list's `AudienceMembers` as the sink.
+    as the directory, and a static list's `ImportedMembers` as the sink.
 
     The organization has `existing` generated consumers (the copy-on-write seeded base) plus `existing`
     appended ones that the file's "existing consumer" rows match.
     """
     from mock_server.domain.audiences import AudienceInput, AudienceType
     from mock_server.domain.kernel import Clock
-    from mock_server.domain.world import MODULES, AudienceMembers, World, modules_factory, modules_of
+    from mock_server.domain.world import ImportedMembers, World
     from mock_server.seeding import consumer_source
 
-    world = World(
-        0, existing, Clock(), consumer_source=consumer_source, extensions={MODULES: modules_factory(0)}
-    )
+    world = World(0, existing, Clock(), consumer_source=consumer_source)
     org = world.organization_for_key("sk_test_bench")
     for k in range(existing):
         n = 1_000_000 + k
         org.consumers.append(email=f"old.{n}@example.com", external_id=f"ext-{n:08d}")
     audience = org.create_audience(AudienceInput(name="Imported", type=AudienceType.STATIC))
-    sink = AudienceMembers(org, audience.id)
-    return modules_of(org).host.consumer_directory(), sink, lambda: org.count(audience.id).count
+    sink = ImportedMembers(org, audience.id)
+    return org.consumers, sink, lambda: org.count(audience.id).count
 
 
 def memory_directory(existing: int) -> tuple[Any, Any, Callable[[], int]]:

@@ -120,9 +120,7 @@ class Jobs:
         self._mock = mock
 
     def _board(self, key: str | None) -> Any:
-        from mock_server.domain.world import modules_of
-
-        return modules_of(self._mock.state.world.organization_for_key(key or self._mock.key)).jobs
+        return self._mock.state.world.organization_for_key(key or self._mock.key).jobs
 
     def progression(
         self, kind: str, mode: str, *, reads: int = 2, seconds: float = 60.0, key: str | None = None

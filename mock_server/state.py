@@ -13,7 +13,7 @@ from typing import Any
 
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.domain.kernel import Clock
-from mock_server.domain.world import MODULES, ExtensionFactory, World, modules_factory
+from mock_server.domain.world import World
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
@@ -48,7 +48,7 @@ class MockState:
         return self.world.clock
 
     def _build(self, seed: int, consumers: int) -> World:
-        world = World(seed, consumers, Clock(), self.keys, consumer_source, extensions=_extensions(seed))
+        world = World(seed, consumers, Clock(), self.keys, consumer_source)
         world.warm(self._seeding_progress())
         return world
 
@@ -73,9 +73,4 @@ class MockState:
         return {"format": SNAPSHOT_FORMAT, "world": self.world.export()}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        world = snapshot["world"]
-        self.world = World.from_snapshot(world, consumer_source, extensions=_extensions(int(world["seed"])))
-
-
-def _extensions(seed: int) -> dict[str, ExtensionFactory]:
-    return {MODULES: modules_factory(seed)}
+        self.world = World.from_snapshot(snapshot["world"], consumer_source)

@@ -13,7 +13,7 @@ from mock_server.control.journal import Journal
 from mock_server.control.journal_query import JournalQuery
 from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
 from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, in_range, isoformat
-from mock_server.domain.world import World, modules_of
+from mock_server.domain.world import World
 from mock_server.web.calls import Call, Reply
 
 
@@ -132,7 +132,7 @@ def _jobs(call: Call) -> JobBoard:
         raise Invalid(
             "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
         )
-    return modules_of(state.world.organization_for_key(key)).jobs
+    return state.world.organization_for_key(key).jobs
 
 
 async def set_progression(call: Call) -> Reply:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.audiences import PageRequest, create_tier_group, update_tier_group
-from mock_server.handlers.tenancy import tenant
+from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.member_pages import members_page
 from mock_server.web.calls import Call, Reply
@@ -16,84 +16,81 @@ def _page_request(query: dict[str, Any]) -> PageRequest:
 
 
 async def create(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     audience = org.create_audience(d.create_input(call.body))
     if (source := call.body.get("primarySyncSource")) is not None:  # the reference's create may name one
-        rel.modules.sync.attach(
+        org.sync.attach(
             audience.id,
             source["syncSource"],
             source["syncSourceId"],
-            rel.modules.host,
+            org.sync_host,
             created_by=org.actor,
             source_data=source.get("sourceData"),
         )
-    return Reply(d.created, d.audience(audience, rel, "create", call.query))
+    return Reply(d.created, d.audience(audience, org, "create", call.query))
 
 
 async def list_all(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    return Reply(200, d.audience_list(org.list_audiences(), rel, call.query))
+    org = organization(call)
+    return Reply(200, d.audience_list(org.list_audiences(), org, call.query))
 
 
 async def get(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     audience = org.get_audience(call.path_params["audienceId"])
     # Reading an audience reads its imports' status: the guide has no GET .../import, so this is where a
     # guide client watches an import move (an `afterReads` job advances here).
-    for record in rel.imports(audience.id):
-        rel.modules.imports.observe(record.id)
-    return Reply(200, d.audience(audience, rel, "get", call.query))
+    for record in org.imports.for_audience(audience.id):
+        org.imports.observe(record.id)
+    return Reply(200, d.audience(audience, org, "get", call.query))
 
 
 async def update(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     patch = d.patch(call.body or {})  # the reference's PUT body is optional
     audience = org.update_audience(call.path_params["audienceId"], patch)
-    return Reply(200, d.audience(audience, rel, "update", call.query))
+    return Reply(200, d.audience(audience, org, "update", call.query))
 
 
 async def delete(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    audience = org.archive_audience(call.path_params["audienceId"])
-    rel.modules.forget_audience(audience.id)
-    return Reply(200, d.audience(audience, rel, "delete", call.query))
+    org = organization(call)
+    audience = org.archive_audience(call.path_params["audienceId"])  # takes its imports, sync, references
+    return Reply(200, d.audience(audience, org, "delete", call.query))
 
 
 async def members(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
+    org = organization(call)
     page = org.member_page(call.path_params["audienceId"], _page_request(call.query))
     return Reply(200, members_page(d, org, page))
 
 
 async def add_members(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
+    org = organization(call)
     audience_id = call.path_params["audienceId"]
     added = org.add_members(audience_id, call.body["consumerIds"])
     return Reply(200, {"audienceId": audience_id, "addedCount": added})
 
 
 async def status(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    rel.modules.sync.observe(
-        call.path_params["audienceId"], rel.modules.host
-    )  # a status read moves a sync job
+    org = organization(call)
+    org.sync.observe(call.path_params["audienceId"], org.sync_host)  # a status read moves a sync job
     return Reply(200, d.status(org.status(call.path_params["audienceId"])))
 
 
 async def count(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    rel.modules.sync.refresh(call.path_params["audienceId"], rel.modules.host)
+    org = organization(call)
+    org.sync.refresh(call.path_params["audienceId"], org.sync_host)
     return Reply(200, d.count(org.count(call.path_params["audienceId"])))
 
 
 async def group(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     audiences = org.group_audiences(call.path_params["groupId"])
-    return Reply(200, [d.audience(a, rel, "group", call.query) for a in audiences])
+    return Reply(200, [d.audience(a, org, "group", call.query) for a in audiences])
 
 
 async def group_members(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
+    org = organization(call)
     page = org.group_member_page(
         call.path_params["groupId"], _page_request(call.query), audience_id=call.query.get("audienceId")
     )
@@ -101,26 +98,24 @@ async def group_members(call: Call, d: Dialect) -> Reply:
 
 
 async def delete_group(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     audiences = org.delete_group(call.path_params["groupId"])
-    for audience in audiences:
-        rel.modules.forget_audience(audience.id)
-    return Reply(200, [d.audience(a, rel, "group_delete", call.query) for a in audiences])
+    return Reply(200, [d.audience(a, org, "group_delete", call.query) for a in audiences])
 
 
 async def create_tiers(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     tiers = create_tier_group(org, d.tier_group_input(call.body))
-    return Reply(d.created, d.tier_group(tiers, rel, call.query))
+    return Reply(d.created, d.tier_group(tiers, org, call.query))
 
 
 async def update_tiers(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     tiers = update_tier_group(org, call.path_params["groupId"], d.tier_group_input(call.body))
-    return Reply(200, d.tier_group(tiers, rel, call.query))
+    return Reply(200, d.tier_group(tiers, org, call.query))
 
 
 async def consumer_audiences(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     audiences = org.consumer_audiences(call.path_params["id"])
-    return Reply(200, [d.audience(a, rel, "consumer", call.query) for a in audiences])
+    return Reply(200, [d.audience(a, org, "consumer", call.query) for a in audiences])

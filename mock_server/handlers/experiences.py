@@ -6,7 +6,7 @@ from typing import Any
 
 from mock_server.domain.experiences import ExperienceBook, ExperiencePatch, ExperienceSpec
 from mock_server.domain.kernel import NotFound
-from mock_server.domain.world import Organization, modules_of
+from mock_server.domain.world import Organization
 from mock_server.handlers.tenancy import organization
 from mock_server.views.experiences import metrics as render_metrics
 from mock_server.web.calls import Call, Reply
@@ -14,7 +14,7 @@ from mock_server.web.calls import Call, Reply
 
 def _book(call: Call) -> tuple[Organization, ExperienceBook]:
     org = organization(call)
-    return org, modules_of(org).experiences
+    return org, org.experiences
 
 
 def _metrics_of(org: Organization, book: ExperienceBook) -> Any:
@@ -29,7 +29,7 @@ def _metrics_of(org: Organization, book: ExperienceBook) -> Any:
 
 async def create(call: Call, v: Any) -> Reply:
     org, book = _book(call)
-    experience = book.create(ExperienceSpec.from_json(call.body), created_by=org.actor)
+    experience = book.create(ExperienceSpec.parse_request(call.body), created_by=org.actor)
     return Reply(
         v.created,
         v.experience(experience, org.clock.now(), call.query, _metrics_of(org, book), purpose="create"),
@@ -52,7 +52,7 @@ async def get(call: Call, v: Any) -> Reply:
 async def update(call: Call, v: Any) -> Reply:
     org, book = _book(call)
     experience = book.update(
-        call.path_params["id"], ExperiencePatch.from_json(call.body or {}), updated_by=org.actor
+        call.path_params["id"], ExperiencePatch.parse_request(call.body or {}), updated_by=org.actor
     )
     return Reply(200, v.experience(experience, org.clock.now(), call.query))
 

@@ -9,10 +9,10 @@ from typing import IO, Any
 
 from mock_server.domain.audiences import AudienceType
 from mock_server.domain.imports import check_declared_size
-from mock_server.domain.kernel import Invalid, Issue, NotFound
+from mock_server.domain.kernel import NotFound
 from mock_server.domain.sync import Vendor
-from mock_server.domain.world import AudienceMembers, Organization, modules_of
-from mock_server.handlers.tenancy import Served, tenant
+from mock_server.domain.world import Organization
+from mock_server.handlers.tenancy import Served, organization
 from mock_server.views import work
 from mock_server.views.dialect import Dialect
 from mock_server.web.calls import Call, Reply
@@ -29,23 +29,16 @@ def upload_url(call: Call, import_id: str) -> str:
 
 
 async def create_import(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
-    audience = org.get_audience(call.path_params["audienceId"])
-    if audience.type is not AudienceType.STATIC:
-        raise Invalid(
-            "Only static lists take CSV imports",
-            (Issue("audienceId", f"the audience is {audience.type.value}"),),
-        )
-    record = modules_of(org).imports.create(audience.id, created_by=org.actor)
+    record = organization(call).create_import(call.path_params["audienceId"])
     body = d.audience_import(record)
     body["uploadUrl"] = upload_url(call, record.id)
     return Reply(d.created, body)
 
 
 async def get_import(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
+    org = organization(call)
     audience = org.get_audience(call.path_params["audienceId"])
-    imports = modules_of(org).imports
+    imports = org.imports
     latest = imports.latest_for(audience.id)
     if latest is None:
         raise NotFound("Import", audience.id)
@@ -66,21 +59,14 @@ async def upload(call: Call) -> Reply:
             size += len(chunk)
             check_declared_size(size)  # a chunked upload has no length to declare: stop at the limit
             spool.write(chunk)
-        modules = modules_of(org)
-        record = modules.imports.upload(
-            import_id,
-            lambda: _replay(spool),
-            modules.host.consumer_directory(),
-            AudienceMembers(org, modules.imports.get(import_id).audience_id),
-            updated_by=org.actor,
-        )
+        record = org.upload_import(import_id, lambda: _replay(spool))
     return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
 
 
 def _owner_of(state: Served, import_id: str) -> Organization:
     for _, org in state.world.organizations():
         try:
-            modules_of(org).imports.get(import_id)
+            org.imports.get(import_id)
         except NotFound:
             continue
         return org
@@ -94,13 +80,12 @@ def _replay(spool: IO[bytes]) -> Iterator[bytes]:
 
 
 async def resync(call: Call, d: Dialect) -> Reply:
-    org, _ = tenant(call)
+    org = organization(call)
     audience = org.get_audience(call.path_params["audienceId"])
-    modules = modules_of(org)
-    source = modules.sync.resync(
+    source = org.sync.resync(
         audience.id,
         is_synced_list=audience.type is AudienceType.SYNCED_LIST,
-        host=modules.host,
+        host=org.sync_host,
         updated_by=org.actor,
     )
     return Reply(200, d.sync_started(source))
@@ -108,9 +93,8 @@ async def resync(call: Call, d: Dialect) -> Reply:
 
 def list_import(vendor: Vendor) -> Any:
     async def handler(call: Call, d: Dialect) -> Reply:
-        org, _ = tenant(call)
-        modules = modules_of(org)
-        result = modules.sync.import_lists(vendor, call.body["listIds"], modules.host, created_by=org.actor)
+        org = organization(call)
+        result = org.sync.import_lists(vendor, call.body["listIds"], org.sync_host, created_by=org.actor)
         return Reply(200, d.list_import(result))
 
     handler.__name__ = f"import_{vendor.value}_lists"

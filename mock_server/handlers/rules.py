@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mock_server.domain.audiences import UNSET, RulePatch
 from mock_server.domain.kernel import Invalid, Issue
-from mock_server.handlers.tenancy import tenant
+from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.wire import given
 from mock_server.web.calls import Call, Reply
@@ -21,21 +21,21 @@ def _check_body_audience(call: Call) -> None:
 
 
 async def add_many(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     rules = org.add_rules(call.path_params["audienceId"], d.rule_inputs(call.body), prefix="")
-    return Reply(d.created, [d.rule(rule, rel) for rule in rules])
+    return Reply(d.created, [d.rule(rule, org) for rule in rules])
 
 
 async def add_one(call: Call, d: Dialect) -> Reply:
     _check_body_audience(call)
-    org, rel = tenant(call)
+    org = organization(call)
     (rule,) = org.add_rules(call.path_params["audienceId"], d.rule_inputs([call.body]), prefix="")
-    return Reply(d.created, d.rule(rule, rel))
+    return Reply(d.created, d.rule(rule, org))
 
 
 async def list_all(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    return Reply(200, [d.rule(rule, rel) for rule in org.rules(call.path_params["audienceId"])])
+    org = organization(call)
+    return Reply(200, [d.rule(rule, org) for rule in org.rules(call.path_params["audienceId"])])
 
 
 async def replace_all(call: Call, d: Dialect) -> Reply:
@@ -46,14 +46,14 @@ async def replace_all(call: Call, d: Dialect) -> Reply:
                 "audienceId does not match the path",
                 (Issue(f"rules.{index}.audienceId", "must equal the audienceId in the path"),),
             )
-    org, rel = tenant(call)
+    org = organization(call)
     rules = org.replace_rules(call.path_params["audienceId"], d.rule_inputs(call.body["rules"]))
-    return Reply(200, [d.rule(rule, rel) for rule in rules])
+    return Reply(200, [d.rule(rule, org) for rule in rules])
 
 
 async def get_one(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
-    return Reply(200, d.rule(org.get_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel))
+    org = organization(call)
+    return Reply(200, d.rule(org.get_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org))
 
 
 async def update_one(call: Call, d: Dialect) -> Reply:
@@ -68,13 +68,13 @@ async def update_one(call: Call, d: Dialect) -> Reply:
         group_id=UNSET if body.get("groupId") is None else body["groupId"],
         position=UNSET if position is None else position,
     )
-    org, rel = tenant(call)
+    org = organization(call)
     rule = org.update_rule(call.path_params["audienceId"], call.path_params["ruleId"], patch)
-    return Reply(200, d.rule(rule, rel))
+    return Reply(200, d.rule(rule, org))
 
 
 async def delete_one(call: Call, d: Dialect) -> Reply:
-    org, rel = tenant(call)
+    org = organization(call)
     return Reply(
-        200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), rel)
+        200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org)
     )

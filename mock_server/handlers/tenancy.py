@@ -1,11 +1,10 @@
-"""From a call to the tenant it concerns, and the lookups a dialect needs to render that tenant's world."""
+"""From a call to the tenant it concerns."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from mock_server.domain.world import Organization, World
-from mock_server.views.relations import Relations
 from mock_server.web.calls import Call
 
 
@@ -19,8 +18,3 @@ class Served(Protocol):
 def organization(call: Call) -> Organization:
     assert call.secret_key is not None, "the shell authenticates every Admin API operation"
     return call.state.world.organization_for_key(call.secret_key)  # type: ignore[no-any-return]
-
-
-def tenant(call: Call) -> tuple[Organization, Relations]:
-    org = organization(call)
-    return org, Relations(org)

@@ -21,7 +21,7 @@ from mock_server.domain.audiences import (
 from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.sync import ListImportResult, SyncSource
-from mock_server.views.relations import Relations
+from mock_server.domain.world import Organization
 from mock_server.views.wire import ts
 
 
@@ -37,18 +37,16 @@ class Dialect(Protocol):
     def tier_group_input(self, body: Mapping[str, Any]) -> TierGroupInput: ...
 
     def audience(
-        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+        self, audience: Audience, org: Organization, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]: ...
     def audience_list(
-        self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]
+        self, audiences: Sequence[Audience], org: Organization, query: Mapping[str, Any]
     ) -> Any: ...
-    def rule(self, rule: Rule, relations: Relations) -> dict[str, Any]: ...
+    def rule(self, rule: Rule, org: Organization) -> dict[str, Any]: ...
     def consumer(self, record: ConsumerRecord) -> dict[str, Any]: ...
     def status(self, status: AudienceStatus) -> dict[str, Any]: ...
     def count(self, count: AudienceCount) -> dict[str, Any]: ...
-    def tier_group(
-        self, group: TierGroup, relations: Relations, query: Mapping[str, Any]
-    ) -> dict[str, Any]: ...
+    def tier_group(self, group: TierGroup, org: Organization, query: Mapping[str, Any]) -> dict[str, Any]: ...
     def audience_import(self, record: AudienceImport) -> dict[str, Any]: ...
     def sync_source(self, source: SyncSource) -> dict[str, Any]: ...
     def sync_started(self, source: SyncSource) -> dict[str, Any]: ...
@@ -91,7 +89,7 @@ class DialectBase:
         )
 
     def audience(
-        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+        self, audience: Audience, org: Organization, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -111,10 +109,10 @@ class DialectBase:
     def count(self, count: AudienceCount) -> dict[str, Any]:
         return {"audienceId": count.audience_id, "count": count.count, "source": count.source.value}
 
-    def tier_group(self, group: TierGroup, relations: Relations, query: Mapping[str, Any]) -> dict[str, Any]:
+    def tier_group(self, group: TierGroup, org: Organization, query: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "tierGroup": group.tier_group,
-            "audiences": [self.audience(a, relations, "tier", query) for a in group.audiences],
+            "audiences": [self.audience(a, org, "tier", query) for a in group.audiences],
         }
 
     def sync_started(self, source: SyncSource) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from mock_server.domain.audiences import Audience, AudienceInput, AudiencePatch,
 from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.sync import SyncSource
+from mock_server.domain.world import Organization
 from mock_server.views import work
 from mock_server.views.dialect import DialectBase
-from mock_server.views.relations import Relations
 from mock_server.views.wire import given, includes, parse_ts, ts
 
 #: What `include` means when a guide request leaves it out, per purpose (get defaults to rules,imports).
@@ -51,10 +51,10 @@ class GuideDialect(DialectBase):
         )
 
     def audience(
-        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+        self, audience: Audience, org: Organization, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
         include = includes(query, _DEFAULT_INCLUDE.get(purpose, ""))
-        source = relations.sync_source(audience)
+        source = org.sync.source_for(audience.id)
         out: dict[str, Any] = {
             "id": audience.id,
             "organizationId": audience.organization_id,
@@ -75,19 +75,21 @@ class GuideDialect(DialectBase):
             "archived": audience.archived,
         }
         if "rules" in include:
-            out["rules"] = [self.rule(rule, relations) for rule in audience.rules]
+            out["rules"] = [self.rule(rule, org) for rule in audience.rules]
         if "imports" in include:
-            out["imports"] = [self.audience_import(record) for record in relations.imports(audience.id)]
+            out["imports"] = [
+                self.audience_import(record) for record in org.imports.for_audience(audience.id)
+            ]
         if "primarySyncSource" in include:
             out["primarySyncSource"] = None if source is None else self.sync_source(source)
         return out
 
     def audience_list(
-        self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]
+        self, audiences: Sequence[Audience], org: Organization, query: Mapping[str, Any]
     ) -> Any:
-        return [self.audience(a, relations, "list", query) for a in audiences]
+        return [self.audience(a, org, "list", query) for a in audiences]
 
-    def rule(self, rule: Rule, relations: Relations) -> dict[str, Any]:
+    def rule(self, rule: Rule, org: Organization) -> dict[str, Any]:
         return {
             "id": rule.id,
             "field": rule.field,

@@ -16,10 +16,10 @@ from mock_server.domain.audiences import (
 from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
 from mock_server.domain.sync import SyncSource
+from mock_server.domain.world import Organization
 from mock_server.views import work
 from mock_server.views.dialect import DialectBase
 from mock_server.views.listing import page_by_id
-from mock_server.views.relations import Relations
 from mock_server.views.wire import given, parse_ts, ts
 
 _TYPES_IN = {
@@ -72,9 +72,9 @@ class ReferenceDialect(DialectBase):
         )
 
     def audience(
-        self, audience: Audience, relations: Relations, purpose: str, query: Mapping[str, Any]
+        self, audience: Audience, org: Organization, purpose: str, query: Mapping[str, Any]
     ) -> dict[str, Any]:
-        source = relations.sync_source(audience)
+        source = org.sync.source_for(audience.id)
         out: dict[str, Any] = {
             "id": audience.id,
             "organizationId": audience.organization_id,
@@ -99,24 +99,26 @@ class ReferenceDialect(DialectBase):
             "updatedBy": audience.updated_by,
         }
         if purpose not in _BARE:
-            out["rules"] = [self.rule(rule, relations) for rule in audience.rules]
-            out["imports"] = [self.audience_import(record) for record in relations.imports(audience.id)]
+            out["rules"] = [self.rule(rule, org) for rule in audience.rules]
+            out["imports"] = [
+                self.audience_import(record) for record in org.imports.for_audience(audience.id)
+            ]
             out["primarySyncSource"] = None if source is None else self.sync_source(source)
         return out
 
     def audience_list(
-        self, audiences: Sequence[Audience], relations: Relations, query: Mapping[str, Any]
+        self, audiences: Sequence[Audience], org: Organization, query: Mapping[str, Any]
     ) -> Any:
         page = page_by_id(audiences, query.get("first"), query.get("after"))
         return {
-            "data": [self.audience(a, relations, "list", query) for a in page.items],
+            "data": [self.audience(a, org, "list", query) for a in page.items],
             "pageInfo": {"startCursor": page.start_cursor, "endCursor": page.end_cursor},
         }
 
-    def rule(self, rule: Rule, relations: Relations) -> dict[str, Any]:
+    def rule(self, rule: Rule, org: Organization) -> dict[str, Any]:
         return {
             "id": rule.id,
-            "organizationId": relations.org.id,
+            "organizationId": org.id,
             "audienceId": rule.audience_id,
             "field": rule.field,
             "operator": rule.operator.value,

@@ -25,7 +25,7 @@ from mock_server.domain.imports import (
     run_import,
 )
 from mock_server.domain.kernel import Clock, Conflict, IdFactory
-from mock_server.domain.world import ConsumerDirectoryAdapter, Organization
+from mock_server.domain.world import Organization
 
 
 class OneByOne:
@@ -94,7 +94,7 @@ def import_both_ways(
     runs = []
     for bulk in (True, False):
         org = org_with_existing()
-        directory: Any = ConsumerDirectoryAdapter(org) if bulk else OneByOne(org.consumers)
+        directory: Any = org.consumers if bulk else OneByOne(org.consumers)
         assert isinstance(directory, BulkDirectory) is bulk
         sink = MemorySink()
         runs.append((run_import(lambda: [file], directory, sink), org, sink))
@@ -202,7 +202,7 @@ def test_append_many_refuses_a_taken_email_and_writes_nothing() -> None:
 
 def test_the_buffer_answers_lookups_for_consumers_not_yet_written() -> None:
     org = org_with_existing()
-    buffer = AppendBuffer(ConsumerDirectoryAdapter(org), limit=10)
+    buffer = AppendBuffer(org.consumers, limit=10)
     position = buffer.append(email="New@x.io", phone="+15550000099", external_id="e99", metadata={"a": 1})
     assert position == len(EXISTING) and len(org.consumers) == len(EXISTING) and buffer.pending == 1
     assert buffer.index_of_email("new@X.IO") == position

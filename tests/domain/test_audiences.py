@@ -14,6 +14,7 @@ from mock_server.domain.audiences import (
     RulePatch,
     SyncStatus,
 )
+from mock_server.domain.imports import JobKind, Progression
 from mock_server.domain.kernel import Invalid, NotFound
 from mock_server.domain.world import Organization
 
@@ -128,16 +129,13 @@ def test_consumer_changes_make_dynamic_audiences_recompute(org: Organization) ->
     assert [a.id for a in org.consumer_audiences(org.consumers.id_of(7))] == [audience.id]
 
 
-def test_synced_list_status_comes_from_the_sync_hook(org: Organization) -> None:
-    class Source:
-        def sync_status(self, audience_id: str):  # type: ignore[no-untyped-def]
-            return SyncStatus.PENDING, None
-
+def test_synced_list_status_comes_from_its_sync_source(org: Organization) -> None:
     audience = org.create_audience(
         AudienceInput("klaviyo", AudienceType.SYNCED_LIST, primary_sync_source_id="s1")
     )
-    assert org.status(audience.id).sync_status is None
-    org.sync_status_source = Source()
+    assert org.status(audience.id).sync_status is None  # no source bound yet
+    org.jobs.set_progression(JobKind.SYNC, Progression.after_reads(3))
+    org.sync.attach(audience.id, "KLAVIYO", "no-such-list", org.sync_host, created_by="test")
     status = org.status(audience.id)
     assert status.sync_status is SyncStatus.PENDING and status.pending_shards is None
     org.set_member_positions(audience.id, [5, 1, 5])

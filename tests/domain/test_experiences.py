@@ -150,7 +150,7 @@ def test_update_is_partial_and_null_clears(clock: Clock) -> None:
         "user_1",
     )
     cleared = book.update(
-        experience.id, ExperiencePatch.from_json({"closeAt": None, "theme": None}), updated_by="u"
+        experience.id, ExperiencePatch.parse_request({"closeAt": None, "theme": None}), updated_by="u"
     )
     assert (cleared.close_at, cleared.theme, cleared.name) == (None, None, "Winter Sale")
 
@@ -231,7 +231,7 @@ R_BODY = {
 
 def test_a_reference_create_keeps_everything_and_derives_the_schedule(clock: Clock) -> None:
     book = make_book(clock)
-    experience = book.create(ExperienceSpec.from_json(R_BODY), created_by="user_1")
+    experience = book.create(ExperienceSpec.parse_request(R_BODY), created_by="user_1")
     assert experience.theme == R_BODY["theme"] and experience.i18n == R_BODY["i18n"]
     assert [(p.product_id, p.is_primary, p.position) for p in experience.products] == [
         ("p-1", True, 0),  # isPrimary not sent: the first product is the primary one
@@ -265,7 +265,7 @@ def test_a_reference_create_keeps_everything_and_derives_the_schedule(clock: Clo
 )
 def test_bad_bodies_are_invalid(clock: Clock, body: dict[str, Any]) -> None:
     with pytest.raises(Invalid):
-        make_book(clock).create(ExperienceSpec.from_json(body), created_by="u")
+        make_book(clock).create(ExperienceSpec.parse_request(body), created_by="u")
 
 
 def all_ids(e: Experience) -> set[str]:
@@ -279,7 +279,7 @@ def all_ids(e: Experience) -> set[str]:
 
 def test_duplicate_copies_everything_with_new_ids(clock: Clock) -> None:
     book = make_book(clock)
-    original = book.create(ExperienceSpec.from_json(R_BODY), created_by="user_1")
+    original = book.create(ExperienceSpec.parse_request(R_BODY), created_by="user_1")
     clock.advance(5)
     copy_ = book.duplicate(original.id, created_by="user_2")
     assert (copy_.name, copy_.slug) == ("Copy of Sneaker Drop", "copy-of-sneaker-drop")
@@ -299,7 +299,7 @@ def test_duplicate_copies_everything_with_new_ids(clock: Clock) -> None:
 
 def test_deleting_an_audience_lifts_the_restriction(clock: Clock) -> None:
     book = make_book(clock)
-    experience = book.create(ExperienceSpec.from_json(R_BODY), created_by="u")
+    experience = book.create(ExperienceSpec.parse_request(R_BODY), created_by="u")
     changed = book.detach_audience("aud-1", updated_by="system")
     assert [e.id for e in changed] == [experience.id]
     assert book.get(experience.id).sequences[0].audience_id is None
@@ -307,7 +307,7 @@ def test_deleting_an_audience_lifts_the_restriction(clock: Clock) -> None:
 
 def test_metrics_are_deterministic_and_follow_the_status(clock: Clock) -> None:
     book = make_book(clock)
-    experience = book.create(ExperienceSpec.from_json(R_BODY), created_by="u")
+    experience = book.create(ExperienceSpec.parse_request(R_BODY), created_by="u")
     early = book.metrics(experience.id)
     assert early.status is ExperienceStatus.SCHEDULED and early.entries == 0
     assert early.sequences[0].waitlist_size == sum(early.sequences[0].waitlist_by_age) > 0
@@ -323,7 +323,7 @@ def test_metrics_are_deterministic_and_follow_the_status(clock: Clock) -> None:
 
 def test_export_restores_the_book_exactly(clock: Clock) -> None:
     book = make_book(clock)
-    kept = book.create(ExperienceSpec.from_json(R_BODY), created_by="u")
+    kept = book.create(ExperienceSpec.parse_request(R_BODY), created_by="u")
     book.delete(create(book).id, updated_by="u")
     data = json.loads(json.dumps(book.export()))
     again = ExperienceBook.restore(data, "org-1", clock, book.ids)

@@ -13,6 +13,7 @@ from mock_server.domain.audiences import (
     create_tier_group,
     update_tier_group,
 )
+from mock_server.domain.experiences import ExperienceSpec
 from mock_server.domain.kernel import Invalid, NotFound
 from mock_server.domain.world import Organization
 from tests.domain.conftest import make_org
@@ -127,3 +128,14 @@ def test_put_updates_by_order_creates_and_archives(org: Organization) -> None:
     assert [a.id for a in org.group_audiences(group.tier_group)] == [a.id for a in updated.audiences]
     with pytest.raises(NotFound):
         update_tier_group(org, "nope", TierGroupInput("x", "totalOrders", SPEND))
+
+
+def test_a_tier_dropped_by_put_takes_its_experience_references_with_it(org: Organization) -> None:
+    group = create_tier_group(org, TierGroupInput("Spend", "totalOrderValue", SPEND))
+    gold = group.audiences[2]
+    spec = ExperienceSpec.parse_request(
+        {"name": "Gold drop", "sequences": [{"name": "Main", "audienceId": gold.id}]}
+    )
+    experience = org.experiences.create(spec, created_by="test")
+    update_tier_group(org, group.tier_group, TierGroupInput("Spend", "totalOrderValue", SPEND[:2]))
+    assert [s.audience_id for s in org.experiences.get(experience.id).sequences] == [None]

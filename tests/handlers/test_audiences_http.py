@@ -378,3 +378,46 @@ def test_a_huge_rule_position_is_answered_not_a_500(client: Any) -> None:
     }
     response = client.post("/api/audiences", json=body)
     assert response.status_code in (200, 400), response.text
+
+
+def _experience_on(client: Any, audience_id: str) -> str:
+    body = {
+        "name": f"Drop for {audience_id}",
+        "timeZone": "UTC",
+        "sequence": {
+            "name": "Main",
+            "audienceId": audience_id,
+            "queues": [{"name": "Queue", "admitRate": 5}],
+        },
+    }
+    return str(created(client.post("/api/experiences", json=body), 200)["id"])
+
+
+def _sequence_audience(client: Any, experience_id: str) -> Any:
+    experience = created(
+        client.get(f"/api/v1/experiences/{experience_id}", params={"include": "sequences"}), 200
+    )
+    return experience["sequences"][0]["audienceId"]
+
+
+def test_every_way_of_archiving_an_audience_detaches_it_from_experiences(client: Any) -> None:
+    """Delete, group delete and a tier dropped by PUT all archive; each takes the audience off sequences."""
+    group = created(client.post("/api/v1/audiences/loyalty-tiers", json=TIERS), 201)
+    bronze, silver, gold = (a["id"] for a in group["audiences"])
+    vip = created(client.post("/api/v1/audiences", json=VIP), 201)["id"]
+    on = {audience: _experience_on(client, audience) for audience in (bronze, silver, gold, vip)}
+    assert all(_sequence_audience(client, e) == a for a, e in on.items())
+
+    dropped = {
+        **TIERS,
+        "tiers": TIERS["tiers"][:2],
+    }
+    created(client.put(f"/api/v1/audiences/loyalty-tiers/{group['tierGroup']}", json=dropped), 200)
+    assert client.get(f"/api/v1/audiences/{gold}").status_code == 404  # the dropped tier is archived...
+    assert _sequence_audience(client, on[gold]) is None  # ...and no sequence still names it
+    assert _sequence_audience(client, on[bronze]) == bronze  # the kept tiers stay referenced
+
+    created(client.delete(f"/api/v1/audiences/{vip}"), 200)
+    assert _sequence_audience(client, on[vip]) is None
+    created(client.delete(f"/api/v1/audiences/groups/{group['tierGroup']}"), 200)
+    assert _sequence_audience(client, on[bronze]) is None and _sequence_audience(client, on[silver]) is None

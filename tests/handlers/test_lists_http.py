@@ -139,10 +139,9 @@ def test_resync_rules(client: Any, fanfare_mock: Any) -> None:
 
 def _first_list(fanfare_mock: Any) -> str:
     from mock_server.domain.sync import Vendor
-    from mock_server.domain.world import modules_of
 
     org = fanfare_mock.state.world.organization_for_key(fanfare_mock.key)
-    return str(modules_of(org).sync.catalogue.lists(Vendor.MAILCHIMP)[0].id)
+    return str(org.sync.catalogue.lists(Vendor.MAILCHIMP)[0].id)
 
 
 def test_a_members_page_shows_a_consumer_changed_since_it_was_last_rendered(

@@ -45,6 +45,11 @@ from mock_server.domain.audiences.rules import (
     check_inputs,
     ordered,
 )
+from mock_server.domain.audiences.snapshot import (
+    audience_in,
+    audience_out,
+    members_in,
+)
 from mock_server.domain.audiences.tiers import (
     TierGroup,
     TierGroupInput,
@@ -82,6 +87,8 @@ __all__ = (
     "TierInput",
     "arity",
     "as_positions",
+    "audience_in",
+    "audience_out",
     "build_rules",
     "check",
     "check_inputs",
@@ -89,6 +96,7 @@ __all__ = (
     "create_tier_group",
     "decode_cursor",
     "encode_cursor",
+    "members_in",
     "ordered",
     "select",
     "update_tier_group",

@@ -327,6 +327,21 @@ class ConsumerTable:
                 self._writable_strings(name)
 
     # ---- snapshot support --------------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        """What changed since generation (JSON): the id generator, the revision, every changed consumer."""
+        return {
+            "ids": self._ids.export(),
+            "revision": self.revision,
+            "changed": [[p, self.raw(p)] for p in self.changed_positions()],
+        }
+
+    def restore_export(self, data: Mapping[str, Any]) -> None:
+        """Replay an `export()` onto a freshly generated table of the same seed."""
+        for position, raw in data["changed"]:
+            self.restore_raw(position, raw)
+        self.revision = data["revision"]
+        self._ids.restore_export(data["ids"])
+
     def changed_positions(self) -> list[int]:
         """Base positions updated since generation, then every appended position, ascending."""
         return sorted(self._touched) + list(range(self.base_len, self._n))

@@ -42,7 +42,7 @@ class ExperienceSpec:
     sequences: tuple[Mapping[str, Any], ...] = ()  # R's `sequence` objects: {name, priority?, queues?, ...}
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> ExperienceSpec:
+    def parse_request(cls, body: Mapping[str, Any]) -> ExperienceSpec:
         """Either dialect's create body: the guide's openAt/closeAt/slug, R's `sequence` (one) or a list."""
         sequence = body.get("sequence")
         sequences = body.get("sequences") or ([sequence] if sequence else [])
@@ -75,7 +75,7 @@ class ExperiencePatch:
     products: tuple[Mapping[str, Any], ...] | Unset = UNSET
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> ExperiencePatch:
+    def parse_request(cls, body: Mapping[str, Any]) -> ExperiencePatch:
         def has(key: str) -> bool:
             return key in body
 

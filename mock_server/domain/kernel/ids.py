@@ -6,6 +6,8 @@ The same seed and the same sequence of requests give the same ids, so a world is
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from typing import Any, cast
 from uuid import UUID
 
 from mock_server.domain.kernel.clock import Clock
@@ -53,3 +55,12 @@ class IdFactory:
         rng_state, last = state
         self._rng.setstate(rng_state)  # type: ignore[arg-type]
         self._last = last
+
+    def export(self) -> dict[str, Any]:
+        """The generator's state as JSON (for snapshots); `restore_export` puts it back."""
+        version, internal, gauss = cast(tuple[int, tuple[int, ...], float | None], self._rng.getstate())
+        return {"rng": [version, list(internal), gauss], "last": str(self._last)}
+
+    def restore_export(self, data: Mapping[str, Any]) -> None:
+        version, internal, gauss = data["rng"]
+        self.restore(((version, tuple(internal), gauss), int(data["last"])))

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from mock_server.domain.world.extensions import (
-    MODULES,
-    AudienceMembers,
-    ConsumerDirectoryAdapter,
-    TenantModules,
-    modules_factory,
-    modules_of,
+from mock_server.domain.world.links import (
+    ImportedMembers,
 )
 from mock_server.domain.world.organization import (
     Organization,
 )
 from mock_server.domain.world.world import (
-    ExtensionFactory,
     World,
 )
 
 __all__ = (
-    "MODULES",
-    "AudienceMembers",
-    "ConsumerDirectoryAdapter",
-    "ExtensionFactory",
+    "ImportedMembers",
     "Organization",
-    "TenantModules",
     "World",
-    "modules_factory",
-    "modules_of",
 )

@@ -1,4 +1,5 @@
-"""The Organization aggregate: one tenant's consumers, audiences, rules and memberships, behind one API.
+"""The Organization: one tenant's consumers, audiences, rules and memberships, and its books (imports,
+sync sources, experiences, jobs) as typed fields; the rules that span them (the archive cascade) live here.
 
 Dynamic audiences are materialized when their rules change, and again lazily on read when their
 refresh interval has passed on the virtual clock or the consumers changed. Archived audiences are
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -33,37 +34,49 @@ from mock_server.domain.audiences import (
     Rule,
     RuleInput,
     RulePatch,
-    SyncStatus,
     as_positions,
+    audience_in,
+    audience_out,
     build_rules,
     check_inputs,
     compile_rules,
+    members_in,
     ordered,
     select,
 )
 from mock_server.domain.consumers import ConsumerRecord, ConsumerTable
+from mock_server.domain.experiences import ExperienceBook
+from mock_server.domain.imports import AudienceImport, ChunkSource, ImportBook, JobBoard
 from mock_server.domain.kernel import Clock, IdFactory, Invalid, Issue, NotFound
-
-
-class SyncStatusSource(Protocol):
-    """What the sync module supplies for a synced list's status."""
-
-    def sync_status(self, audience_id: str) -> tuple[SyncStatus | None, datetime | None]: ...
+from mock_server.domain.sync import Catalogue, SyncBook
+from mock_server.domain.world.links import ImportedMembers, SyncedLists
 
 
 class Organization:
-    """One tenant. Every method names audiences by id; another tenant's id is simply not found."""
+    """One tenant: its consumers and audiences, and the books of its imports, sync sources, experiences
+    and jobs. Every method names audiences by id; another tenant's id is simply not found."""
 
     def __init__(
-        self, organization_id: str, clock: Clock, ids: IdFactory, consumers: ConsumerTable, actor: str
+        self,
+        organization_id: str,
+        clock: Clock,
+        ids: IdFactory,
+        consumers: ConsumerTable,
+        actor: str,
+        catalogue: Catalogue | None = None,
     ):
         self.id = organization_id
         self.clock = clock
         self.ids = ids
         self.consumers = consumers
         self.actor = actor  # createdBy/updatedBy: a non-secret label of the key
-        self.sync_status_source: SyncStatusSource | None = None
-        self.extensions: dict[str, Any] = {}  # per-tenant state of other domain modules (imports, sync...)
+        self.jobs = JobBoard(clock, ids)  # one board: imports and syncs share its progressions and faults
+        self.imports = ImportBook(organization_id, clock, ids, self.jobs)
+        self.sync = SyncBook(
+            organization_id, clock, ids, self.jobs, catalogue or Catalogue(0, organization_id)
+        )
+        self.experiences = ExperienceBook(organization_id, clock, ids)
+        self.sync_host = SyncedLists(self)
         self._audiences: dict[str, Audience] = {}
         self._members: dict[str, MemberSet] = {}
         self._predicates: dict[str, tuple[int, Predicate]] = {}
@@ -130,8 +143,15 @@ class Organization:
         return self._fresh(self._audiences[audience_id])
 
     def archive_audience(self, audience_id: str) -> Audience:
-        """Delete = archive: the audience is returned with archived=True and is NotFound afterwards."""
-        return self._store(self._active(audience_id), archived=True)
+        """Delete = archive: the audience is returned with archived=True and is NotFound afterwards.
+
+        Every way of archiving comes here (a delete, a group delete, a tier dropped by a tiers PUT), so
+        the audience always takes its imports and sync source with it, and leaves every experience."""
+        archived = self._store(self._active(audience_id), archived=True)
+        self.imports.archive_for_audience(audience_id)
+        self.sync.archive_for_audience(audience_id)
+        self.experiences.detach_audience(audience_id, updated_by=self.actor)
+        return archived
 
     # ---- rules -------------------------------------------------------------------------------------
     def rules(self, audience_id: str) -> tuple[Rule, ...]:
@@ -223,8 +243,8 @@ class Organization:
         audience = self._active(audience_id)
         dynamic = audience.type is AudienceType.DYNAMIC
         sync_status, synced_at = None, None
-        if audience.type is AudienceType.SYNCED_LIST and self.sync_status_source is not None:
-            sync_status, synced_at = self.sync_status_source.sync_status(audience.id)
+        if audience.type is AudienceType.SYNCED_LIST:
+            sync_status, synced_at = self.sync.sync_status(audience.id)
         return AudienceStatus(
             audience_id=audience.id,
             version=audience.version,
@@ -267,6 +287,62 @@ class Organization:
 
     def delete_group(self, group_id: str) -> list[Audience]:
         return [self.archive_audience(a.id) for a in self.group_audiences(group_id)]
+
+    # ---- CSV imports -------------------------------------------------------------------------------
+    def create_import(self, audience_id: str) -> AudienceImport:
+        """A new import awaiting its file; only a static list takes CSV imports."""
+        audience = self.get_audience(audience_id)
+        if audience.type is not AudienceType.STATIC:
+            raise Invalid(
+                "Only static lists take CSV imports",
+                (Issue("audienceId", f"the audience is {audience.type.value}"),),
+            )
+        return self.imports.create(audience.id, created_by=self.actor)
+
+    def upload_import(self, import_id: str, chunks: ChunkSource) -> AudienceImport:
+        """The file of an import: its rows upsert consumers and become members of the import's list."""
+        members = ImportedMembers(self, self.imports.get(import_id).audience_id)
+        return self.imports.upload(import_id, chunks, self.consumers, members, updated_by=self.actor)
+
+    # ---- snapshots -----------------------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        """Everything changed since generation, as JSON (see `World.export`)."""
+        consumers = self.consumers.export()
+        return {
+            "id": self.id,
+            "ids": self.ids.export(),
+            "consumerIds": consumers.pop("ids"),
+            "consumers": consumers,
+            "audiences": [audience_out(a, self._members[a.id]) for a in self._audiences.values()],
+            "extensions": {
+                "modules": {
+                    "jobs": self.jobs.export(),
+                    "imports": self.imports.export(),
+                    "sync": self.sync.export(),
+                    "experiences": self.experiences.export(),
+                }
+            },
+        }
+
+    def restore_export(self, data: Mapping[str, Any]) -> None:
+        """Replay an `export()` onto a freshly built organization of the same world."""
+        self.consumers.restore_export({**data["consumers"], "ids": data["consumerIds"]})
+        self.ids.restore_export(data["ids"])
+        for item in data["audiences"]:
+            audience = self._audiences[item["id"]] = audience_in(item, self.id)
+            members = self._members[audience.id] = members_in(item["members"])
+            recompute = item["members"]["positions"] is None and audience.type is AudienceType.DYNAMIC
+            if recompute and audience.rules:
+                # a materialized set is recomputed, not stored; a stale one is refreshed on its next read
+                members.positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
+        books = data["extensions"].get("modules")
+        if books is None:  # a snapshot of a world without the books keeps the fresh ones
+            return
+        catalogue, clock, ids = self.sync.catalogue, self.clock, self.ids
+        self.jobs = JobBoard.restore(books["jobs"], clock, ids)
+        self.imports = ImportBook.restore(books["imports"], self.id, clock, ids, self.jobs)
+        self.sync = SyncBook.restore(books["sync"], self.id, clock, ids, self.jobs, catalogue)
+        self.experiences = ExperienceBook.restore(books["experiences"], self.id, clock, ids)
 
     def consumer(self, consumer_id: str) -> ConsumerRecord:
         return self.consumers.record(self._position_of(consumer_id))

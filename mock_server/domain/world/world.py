@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from mock_server.domain.consumers import ConsumerColumns, ConsumerTable, empty_columns, to_millis
 from mock_server.domain.kernel import DEFAULT_START, Clock, IdFactory, Unauthorized
+from mock_server.domain.sync import Catalogue
 from mock_server.domain.world.organization import Organization
 
 Progress = Callable[[int, int], None]
 ConsumerSource = Callable[[int, str, int, Progress | None], ConsumerColumns]
 
 
-class Extension(Protocol):
-    """Per-tenant state another domain module keeps inside an Organization (imports, sync, experiences)."""
-
-    def export(self) -> dict[str, Any]: ...
-
-
-#: Builds a module's per-tenant state: fresh (data None) or from its `export()` (data given).
-ExtensionFactory = Callable[[Organization, dict[str, Any] | None], Extension]
+#: The snapshot format `World.export` writes and `World.from_snapshot` reads.
+FORMAT = "fanfare-mock/world@1"
 
 
 def key_hash(secret_key: str) -> str:
@@ -57,13 +53,11 @@ class World:
         clock: Clock,
         keys: Iterable[str] | None = None,
         consumer_source: ConsumerSource = no_consumers,
-        extensions: Mapping[str, ExtensionFactory] | None = None,
     ) -> None:
         self.seed = seed
         self.consumers_per_org = consumers_per_org
         self.clock = clock
         self.consumer_source = consumer_source
-        self.extensions = dict(extensions or {})
         self.pinned: frozenset[str] | None = None if keys is None else frozenset(key_hash(k) for k in keys)
         self.start = clock.now()
         self.start_running = clock.running
@@ -92,12 +86,7 @@ class World:
         for tenant_hash in sorted(self.pinned or ()):
             self.organization_for_hash(tenant_hash, progress)
 
-    def build_organization(
-        self,
-        tenant_hash: str,
-        progress: Progress | None = None,
-        extension_data: Mapping[str, Any] | None = None,
-    ) -> Organization:
+    def build_organization(self, tenant_hash: str, progress: Progress | None = None) -> Organization:
         org_id = organization_id(self.seed, tenant_hash)
         base = self._bases.get(org_id)
         if base is None:
@@ -108,11 +97,8 @@ class World:
         table = ConsumerTable(
             org_id, self.clock, IdFactory(self.clock, f"{self.seed}:{org_id}:consumers"), base
         )
-        org = Organization(org_id, self.clock, ids, table, actor=f"apikey_{tenant_hash[:12]}")
-        for name, factory in self.extensions.items():
-            data = None if extension_data is None else extension_data.get(name)
-            org.extensions[name] = factory(org, data)
-        return org
+        catalogue = Catalogue(self.seed, org_id)
+        return Organization(org_id, self.clock, ids, table, f"apikey_{tenant_hash[:12]}", catalogue)
 
     # ---- reset and snapshots -----------------------------------------------------------------------
     def reset(self, secret_key: str | None = None) -> None:
@@ -130,9 +116,20 @@ class World:
         self.warm()
 
     def export(self) -> dict[str, Any]:
-        from mock_server.domain.world.snapshot import export_world
+        """A JSON-able dict that restores this world exactly, without dumping generated consumers.
 
-        return export_world(self)
+        It records the generation parameters (seed, consumers per organization, the clock) and, per
+        tenant, only what changed since generation (`Organization.export`). The same world gives the
+        same bytes: nothing here depends on hash order or the wall clock."""
+        return {
+            "format": FORMAT,
+            "seed": self.seed,
+            "consumersPerOrganization": self.consumers_per_org,
+            "start": {"now": self.start.isoformat(), "running": self.start_running},
+            "clock": {"now": self.clock.now().isoformat(), "running": self.clock.running},
+            "pinnedKeyHashes": None if self.pinned is None else sorted(self.pinned),
+            "organizations": [{"keyHash": h, **org.export()} for h, org in self._orgs.items()],
+        }
 
     @classmethod
     def from_snapshot(
@@ -140,11 +137,20 @@ class World:
         data: Mapping[str, Any],
         consumer_source: ConsumerSource = no_consumers,
         clock: Clock | None = None,
-        extensions: Mapping[str, ExtensionFactory] | None = None,
     ) -> World:
-        from mock_server.domain.world.snapshot import restore_world
-
-        return restore_world(cls, data, consumer_source, clock, extensions)
-
-    def _adopt(self, tenant_hash: str, org: Organization) -> None:
-        self._orgs[tenant_hash] = org
+        """Regenerate the consumers from the seed and replay a snapshot's changes onto them."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} snapshot")
+        clock = clock or Clock()
+        clock.set(datetime.fromisoformat(data["start"]["now"]))
+        clock.running = bool(data["start"]["running"])
+        world = cls(data["seed"], data["consumersPerOrganization"], clock, None, consumer_source)
+        pinned = data["pinnedKeyHashes"]
+        world.pinned = None if pinned is None else frozenset(pinned)
+        clock.set(datetime.fromisoformat(data["clock"]["now"]))
+        clock.running = bool(data["clock"]["running"])
+        for entry in data["organizations"]:
+            org = world.build_organization(entry["keyHash"])
+            org.restore_export(entry)
+            world._orgs[entry["keyHash"]] = org
+        return world

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.audiences import AudienceType
-from mock_server.domain.world import MODULES, Organization
+from mock_server.domain.world import Organization
 from mock_server.domain.world.world import key_hash
 from mock_server.web.calls import Call
 
@@ -69,8 +69,7 @@ class QuietTenants:
 
 
 def _quiet(org: Organization) -> bool:
-    modules = org.extensions.get(MODULES)
-    if modules is not None and any(job.active for job in modules.jobs.jobs()):
+    if any(job.active for job in org.jobs.jobs()):
         return False
     running = org.clock.running  # a running clock makes refresh intervals come due between commands
     for audience in org._audiences.values():

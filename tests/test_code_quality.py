@@ -21,3 +21,11 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_strict_passes() -> None:
     result = run("mypy")  # packages and strictness come from pyproject.toml
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_hold() -> None:
+    """The layers of ARCHITECTURE.md and the domain's package boundaries (`.importlinter`)."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.audiences import AudienceType
-from mock_server.domain.world import Organization
-from mock_server.domain.world.world import key_hash
+from mock_server.domain.world import Organization, key_hash
 from mock_server.web.calls import Call
 
 #: Control-plane operations that read (the journal is each worker's own: see ARCHITECTURE.md).

@@ -19,7 +19,7 @@ import orjson
 from starlette.datastructures import Headers
 
 from mock_server.domain.imports import check_declared_size
-from mock_server.domain.kernel.errors import DomainError
+from mock_server.domain.kernel import DomainError
 from mock_server.store.commands import Command
 from mock_server.store.log import Encoded, Entry, Log, StoreUnavailable
 from mock_server.store.reads import QuietTenants, may_read

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mock_server.domain.audiences.audience import (
     UNSET,
@@ -23,10 +23,20 @@ from mock_server.domain.audiences.audience import (
 )
 from mock_server.domain.audiences.rules import RuleInput
 from mock_server.domain.consumers import TIER_ATTRIBUTES, parse_number
-from mock_server.domain.kernel import Invalid, Issue, NotFound
+from mock_server.domain.kernel import IdFactory, Invalid, Issue, NotFound
 
-if TYPE_CHECKING:
-    from mock_server.domain.world import Organization
+
+class Organization(Protocol):
+    """What tiers need of a tenant's audiences (the world's Organization is one): archiving goes through
+    `archive_audience`, so a dropped tier takes its imports and experience references with it."""
+
+    ids: IdFactory
+
+    def create_audience(self, data: AudienceInput) -> Audience: ...
+    def group_audiences(self, group_id: str) -> list[Audience]: ...
+    def archive_audience(self, audience_id: str) -> Audience: ...
+    def replace_rules(self, audience_id: str, inputs: Sequence[RuleInput]) -> Any: ...
+    def update_audience(self, audience_id: str, patch: AudiencePatch) -> Audience: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from mock_server.domain.kernel.clock import (
 )
 from mock_server.domain.kernel.errors import (
     Conflict,
+    DomainError,
     IllegalTransition,
     Invalid,
     Issue,
@@ -25,6 +26,7 @@ __all__ = (
     "DEFAULT_START",
     "Clock",
     "Conflict",
+    "DomainError",
     "IdFactory",
     "IllegalTransition",
     "Invalid",

@@ -10,10 +10,12 @@ from mock_server.domain.world.organization import (
 )
 from mock_server.domain.world.world import (
     World,
+    key_hash,
 )
 
 __all__ = (
     "ImportedMembers",
     "Organization",
     "World",
+    "key_hash",
 )

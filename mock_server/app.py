@@ -21,6 +21,14 @@ from mock_server.control import (
     journal_recorder,
     override_hook,
 )
+from mock_server.control.access import (
+    CONTROL_PREFIX,
+    ControlPolicy,
+    Forbidden,
+    control_access,
+    forbidden_rule,
+    levels_of,
+)
 from mock_server.handlers.routes import handlers
 from mock_server.handlers.tenancy import Served
 from mock_server.state import MockState
@@ -49,6 +57,9 @@ def create_app(
     progress: Callable[[str], None] | None = None,
     journal_size: int = DEFAULT_CAPACITY,
     store: str | None = None,
+    control_token: str | None = None,
+    control_cors_origins: Sequence[str] | str = (),
+    public_url: str | None = None,
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
@@ -58,6 +69,11 @@ def create_app(
     answers (fault rules, `Prefer`) are checked the same way.
     `journal_size` is how many requests the journal keeps (0: none); `log_requests` prints one line per
     request to stderr, made from its journal entry.
+    `control_token` guards `/_mock` (see `mock_server.control.access`; None leaves it open, for a loopback
+    bind); `control_cors_origins` are the browser origins besides its own that may call it (none by
+    default: `/_mock` answers no CORS). `public_url` is the mock's address as its clients reach it (the
+    CLI passes `--public-url` or the bound address): upload URLs are built from it, never from a request's
+    headers, and without a token `/_mock` then answers only requests naming a loopback host or it.
     """
     documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
     declared = DeclaredResponses(documents)
@@ -75,6 +91,11 @@ def create_app(
     if state.journal.enabled or log is not None:
         arounds.append(journal_recorder(state.journal, log))
         middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
+    state.control_token = control_token
+    if public_url is not None:
+        state.public_url = public_url.rstrip("/")
+    policy = ControlPolicy(control_token, keys, control_cors_origins, public_url)
+    arounds.append(control_access(policy, levels_of(documents[1])))
     table, call_arounds = handlers(), [override_hook(declared)]
     replica, errors = None, None
     if store is not None:
@@ -89,10 +110,11 @@ def create_app(
         strict_responses=strict_responses,
         raise_server_errors=False,
         cors_origins="local" if cors_origins is None else cors_origins,
+        cors_by_prefix={CONTROL_PREFIX: control_cors_origins},
         arounds=arounds,
         call_arounds=call_arounds,
         middleware=middleware,
-        errors=errors,
+        errors={Forbidden: forbidden_rule, **(errors or {})},
     )
     if replica is not None:
         from mock_server.store.wiring import recover

@@ -46,6 +46,17 @@ def _keys(text: str) -> tuple[str, ...]:
     return keys
 
 
+def _control_token(text: str) -> str:
+    from mock_server.control.access import TOKEN_PATTERN
+
+    if not TOKEN_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            "a control token is fmc_ and 16 to 200 letters, digits, '-' or '_' "
+            "(python -c \"import secrets; print('fmc_' + secrets.token_urlsafe(24))\")"
+        )
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fanfare-mock",
@@ -126,6 +137,21 @@ def _parser() -> argparse.ArgumentParser:
         "--no-strict",
         action="store_true",
         help="do not validate the mock's own responses against the spec (they are validated by default)",
+    )
+
+    serve.add_argument(
+        "--control-token",
+        type=_control_token,
+        default=None,
+        metavar="fmc_...",
+        help="the token the control plane (/_mock) needs (default: $FANFARE_CONTROL_TOKEN; generated and "
+        "printed when the mock binds a non-loopback address; none on loopback)",
+    )
+    serve.add_argument(
+        "--control-cors-origins",
+        default="",
+        metavar="O1,O2",
+        help="browser origins besides the mock's own that may call /_mock (default: none)",
     )
 
     spec = commands.add_parser("spec", help="print an OpenAPI document the mock implements")
@@ -209,6 +235,17 @@ def _serve(args: argparse.Namespace) -> int:
         "journal_size": args.journal_size,
         "store": store,
     }
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    try:
+        token, told = _token_for(args)
+    except argparse.ArgumentTypeError as problem:
+        print(f"fanfare-mock: FANFARE_CONTROL_TOKEN: {problem}", file=sys.stderr)
+        return 2
+    control: dict[str, Any] = {
+        "control_token": token,
+        "control_cors_origins": tuple(o.strip() for o in args.control_cors_origins.split(",") if o.strip()),
+        "public_url": f"http://{host}:{args.port}",
+    }
     app: Any = None
     try:
         if args.workers > 1:
@@ -217,17 +254,17 @@ def _serve(args: argparse.Namespace) -> int:
             check_store(store)
             os.environ.update(worker_options(options))
         else:
-            app = create_app(**options, progress=progress)
+            app = create_app(**options, **control, progress=progress)
     except StoreUnavailable as error:
         print(f"fanfare-mock: {error}", file=sys.stderr)
         return 2
-    host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"fanfare-mock serving http://{host}:{args.port}", flush=True)
     print(
         f"  guide dialect http://{host}:{args.port}/api/v1/...   reference dialect http://{host}:{args.port}/api/...",
         flush=True,
     )
     print(f"  control plane http://{host}:{args.port}/_mock/...   Ctrl-C stops", flush=True)
+    print(told.replace("BASE", f"http://{host}:{args.port}"), flush=True)
     if app is None:
         print(f"  {args.workers} workers on one world in {store}", flush=True)
         app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica
@@ -251,3 +288,24 @@ def _serve(args: argparse.Namespace) -> int:
             uvicorn.Server(config).run(sockets=[sock])
     print("fanfare-mock stopped", flush=True)
     return 0
+
+
+def _token_for(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The control token (flag, environment, or generated for a non-loopback bind) and what to say."""
+    from mock_server.control.access import is_loopback, new_token
+
+    from_env = os.environ.get("FANFARE_CONTROL_TOKEN") or None
+    token = args.control_token or (_control_token(from_env) if from_env else None)
+    if token is not None:
+        return token, (
+            "  control token required on /_mock (Authorization: Bearer <your token>); "
+            "browser: BASE/_mock/login?token=<your token>"
+        )
+    if is_loopback(args.host):
+        return None, "  control plane open to this machine only (loopback, no control token)"
+    token = new_token()
+    return token, (
+        f"  listening beyond this machine: control token required on /_mock\n"
+        f"  control token: {token}   (Authorization: Bearer {token})\n"
+        f"  browser: BASE/_mock/login?token={token}"
+    )

@@ -12,11 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
-from mock_server.domain.kernel import Clock
+from mock_server.domain.kernel import Clock, Invalid, Issue
 from mock_server.domain.world import World
+from mock_server.domain.world.world import key_hash
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
+#: The in-process client's base URL (`mock_server.client`), for an app nobody gave a public URL.
+DEFAULT_PUBLIC_URL = "http://fanfare.test"
 Progress = Callable[[str], None]
 
 
@@ -32,6 +35,10 @@ class MockState:
         declared: DeclaredResponses | None = None,
     ) -> None:
         self.keys = None if keys is None else tuple(keys)
+        #: The control plane's token (None: open, on a loopback bind); `create_app` sets it.
+        self.control_token: str | None = None
+        #: Where clients reach the mock (upload URLs are built from it); `create_app` sets the served one.
+        self.public_url = DEFAULT_PUBLIC_URL
         self._progress = progress
         self.world = self._build(seed, consumers)
         if declared is None:
@@ -69,8 +76,17 @@ class MockState:
     def reseed(self, seed: int, consumers: int | None = None) -> None:
         self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)
 
-    def export(self) -> dict[str, Any]:
-        return {"format": SNAPSHOT_FORMAT, "world": self.world.export()}
+    def export(self, secret_key: str | None = None) -> dict[str, Any]:
+        """The whole world, or (with a key) a world holding that tenant's organization only."""
+        only = None if secret_key is None else key_hash(secret_key)
+        return {"format": SNAPSHOT_FORMAT, "world": self.world.export(only)}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        self.world = World.from_snapshot(snapshot["world"], consumer_source)
+        world = snapshot["world"]
+        pinned = None if self.keys is None else sorted(key_hash(k) for k in self.keys)
+        if world.get("pinnedKeyHashes") != pinned:
+            raise Invalid(
+                "The snapshot's pinned keys are not this mock's --keys: start it with the same --keys",
+                (Issue("world.pinnedKeyHashes", "differs from the server's --keys"),),
+            )
+        self.world = World.from_snapshot(world, consumer_source)

@@ -3,14 +3,18 @@ rules, the journal, and the documents."""
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import fanfare_spec
+from mock_server.control.access import CONTROL_COOKIE, Access, access_of, own_key
 from mock_server.control.fault import Fault
-from mock_server.control.faults import FaultBook
+from mock_server.control.faults import FaultBook, FaultRule
 from mock_server.control.journal import Journal
 from mock_server.control.journal_query import JournalQuery
+from mock_server.control.redaction import key_tag
 from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
 from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, in_range, isoformat
 from mock_server.domain.world import World
@@ -30,9 +34,11 @@ class ControlState(Protocol):
     def faults(self) -> FaultBook: ...
     @property
     def journal(self) -> Journal: ...
+    @property
+    def control_token(self) -> str | None: ...
     def reset(self, secret_key: str | None = None) -> None: ...
     def reseed(self, seed: int, consumers: int | None = None) -> None: ...
-    def export(self) -> dict[str, Any]: ...
+    def export(self, secret_key: str | None = None) -> dict[str, Any]: ...
     def restore(self, snapshot: dict[str, Any]) -> None: ...
 
 
@@ -58,7 +64,7 @@ async def health(call: Call) -> Reply:
 
 
 async def reset(call: Call) -> Reply:
-    key = (call.body or {}).get("secretKey")
+    key = own_key(access_of(call), (call.body or {}).get("secretKey"))
     state = _state(call)
     if key is not None and state.keys is not None and key not in state.keys:
         raise Invalid(
@@ -103,7 +109,7 @@ async def set_clock(call: Call) -> Reply:
 
 
 async def export_state(call: Call) -> Reply:
-    return Reply(200, _state(call).export())
+    return Reply(200, _state(call).export(access_of(call).tenant))
 
 
 async def import_state(call: Call) -> Reply:
@@ -126,7 +132,8 @@ async def mock_document(call: Call) -> Reply:
 
 
 def _jobs(call: Call) -> JobBoard:
-    key = call.body["secretKey"]
+    key = own_key(access_of(call), call.body["secretKey"])
+    assert key is not None
     state = _state(call)
     if state.keys is not None and key not in state.keys:
         raise Invalid(
@@ -161,28 +168,39 @@ async def force_outcome(call: Call) -> Reply:
 
 
 async def add_fault(call: Call) -> Reply:
-    rule = _state(call).faults.add(Fault.from_request(call.body))
+    fault = Fault.from_request(call.body)
+    rule = _state(call).faults.add(replace(fault, key=own_key(access_of(call), fault.key)))
     return Reply(201, rule.to_json())
 
 
+def _visible(call: Call, access: Access) -> list[FaultRule]:
+    """Every rule for the owner; a tenant sees (and may remove) only the rules scoped to it."""
+    rules = _state(call).faults.rules
+    if access.tenant is None:
+        return list(rules)
+    return [rule for rule in rules if rule.key_tag == key_tag(access.tenant)]
+
+
 async def list_faults(call: Call) -> Reply:
-    return Reply(200, {"faults": [rule.to_json() for rule in _state(call).faults.rules]})
+    return Reply(200, {"faults": [rule.to_json() for rule in _visible(call, access_of(call))]})
 
 
 async def clear_faults(call: Call) -> Reply:
-    return Reply(200, {"removed": _state(call).faults.clear()})
+    return Reply(200, {"removed": _state(call).faults.clear(access_of(call).tenant)})
 
 
 async def remove_fault(call: Call) -> Reply:
     rule_id = call.path_params["faultId"]
-    if not _state(call).faults.remove(rule_id):
+    mine = any(rule.id == rule_id for rule in _visible(call, access_of(call)))
+    if not mine or not _state(call).faults.remove(rule_id):
         raise NotFound("Fault rule", str(rule_id))
     return Reply(200, {"removed": 1})
 
 
 async def query_journal(call: Call) -> Reply:
     journal = _state(call).journal
-    entries = journal.entries(JournalQuery.from_request(call.query))
+    query = JournalQuery.from_request(call.query)
+    entries = journal.entries(replace(query, key=own_key(access_of(call), query.key)))
     return Reply(
         200,
         {
@@ -196,3 +214,14 @@ async def query_journal(call: Call) -> Reply:
 
 async def clear_journal(call: Call) -> Reply:
     return Reply(200, {"removed": _state(call).journal.clear()})
+
+
+async def login(call: Call) -> Reply:
+    """The browser's way in: the token as an HttpOnly, SameSite=Strict cookie, then the dashboard."""
+    token = _state(call).control_token
+    headers = {"Location": "/_mock/"}
+    if token is not None:
+        if not hmac.compare_digest(str(call.query["token"]).encode(), token.encode()):
+            return Reply(401, {"error": "Wrong control token"}, headers={"WWW-Authenticate": "Bearer"})
+        headers["Set-Cookie"] = f"{CONTROL_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+    return Reply(303, None, headers=headers)

@@ -17,7 +17,7 @@ import orjson
 
 from mock_server.control.entries import JournalEntry, Record
 from mock_server.control.journal import Journal
-from mock_server.control.redaction import key_tag, scrub_bytes, scrub_secrets
+from mock_server.control.redaction import key_tag, may_hold_secret, scrub_bytes, scrub_secrets
 from mock_server.web.calls import Around, ClientDisconnected, Exchange, Next, Reply
 from mock_server.web.families import DEFAULT_FAMILIES, Families
 from mock_server.web.middleware import ASGIApp, Middleware
@@ -134,14 +134,14 @@ def _record(
         payload = reply.encoded if reply.encoded is not None else _encode(reply.body, reply.media_type)
         if payload:
             head = payload[:limit]
-            response = (reply.media_type, len(payload), scrub_bytes(head) if b"sk_" in head else head)
+            response = (reply.media_type, len(payload), scrub_bytes(head) if may_hold_secret(head) else head)
     return (  # the layout of `entries.Record`
         exchange.request_id,
         at,
         real_at,
         exchange.method,
-        scrub_secrets(path) if "sk_" in path else path,
-        scrub_bytes(query) if b"sk_" in query else query,
+        scrub_secrets(path),
+        scrub_bytes(query) if may_hold_secret(query) else query,
         operation.operation_id if operation is not None else None,
         operation.family if operation is not None else _FAMILIES.of(path).name,
         tenant,
@@ -166,7 +166,7 @@ def _request_headers(raw: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes
             value = pair[1]
             if name == b"authorization":
                 pair = (name, _AUTHORIZATIONS.get(hash(value)) or _redacted_authorization(value))
-            elif b"sk_" in value:
+            elif may_hold_secret(value):
                 pair = (name, scrub_bytes(value))
             kept.append(pair)
     return tuple(kept)

@@ -62,6 +62,7 @@ EXPERIENCE_ROUTES: tuple[tuple[str | None, str | None, Callable[..., Awaitable[R
 
 CONTROL_ROUTES: dict[str, Handler] = {
     "getMockHealth": control.health,
+    "getMockLogin": control.login,
     "postMockReset": control.reset,
     "postMockSeed": control.seed,
     "getMockClock": control.get_clock,

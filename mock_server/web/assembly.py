@@ -29,6 +29,7 @@ def build_app(
     strict_responses: bool = True,
     raise_server_errors: bool | None = None,
     cors_origins: str | Sequence[str] = LOCAL_ORIGINS,
+    cors_by_prefix: Mapping[str, str | Sequence[str]] | None = None,
     max_json_body: int = 1024 * 1024,
     max_json_depth: int = 64,
     max_json_items: int = 10_000,
@@ -52,6 +53,7 @@ def build_app(
     * `raise_server_errors`: let unexpected exceptions propagate (tests) instead of answering 500 in the
       family's envelope with `requestId`; defaults to `strict_responses`.
     * `cors_origins`: `"local"` (localhost and 127.0.0.1 on any port), `"*"`, an explicit list, or `[]`.
+      `cors_by_prefix`: another policy for the paths under a prefix (`{"/_mock": []}`: no CORS there).
     * `max_json_body` (bytes, 413), `max_json_depth` (400), `max_json_items` (entries per array or
       object, 413): the JSON body limits.
     * `validate_formats`: check `format` (uuid, date-time, email...) in requests and responses
@@ -99,6 +101,9 @@ def build_app(
         strict_responses=strict_responses,
         raise_server_errors=strict_responses if raise_server_errors is None else raise_server_errors,
         cors=CorsPolicy(cors_origins),
+        cors_by_prefix=[
+            (prefix.encode(), CorsPolicy(origins)) for prefix, origins in (cors_by_prefix or {}).items()
+        ],
         limits=BodyLimits(max_json_body, max_json_depth, max_json_items),
         auth=auth or BearerAuth(),
         errors=ErrorTable(error_rules),

@@ -55,6 +55,7 @@ class Shell:
         strict_responses: bool,
         raise_server_errors: bool,
         cors: CorsPolicy,
+        cors_by_prefix: Sequence[tuple[bytes, CorsPolicy]],
         limits: BodyLimits,
         auth: BearerAuth,
         errors: ErrorTable,
@@ -69,6 +70,7 @@ class Shell:
         self._families = families
         self._raise = raise_server_errors
         self._cors = cors
+        self._cors_by_prefix = tuple(cors_by_prefix)
         self._limits = limits
         self._auth = auth
         self._errors = errors
@@ -90,14 +92,15 @@ class Shell:
         raw_headers = scope["headers"]
         headers: dict[bytes, bytes] = dict(raw_headers)  # ASGI header names are lower case
         request_id = self._ids.take(headers.get(b"x-request-id"))
-        extra: list[tuple[bytes, bytes]] = []
-        origin = headers.get(b"origin")
-        if origin is not None and self._cors.enabled and self._cors.allowed(origin):
-            extra = self._cors.simple_headers(origin)
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         root_path = scope.get("root_path")
         if root_path and raw_path.startswith(root_path.encode("utf-8")):
             raw_path = raw_path[len(root_path) :] or b"/"
+        extra: list[tuple[bytes, bytes]] = []
+        origin = headers.get(b"origin")
+        cors = self._cors_for(raw_path)
+        if origin is not None and cors.enabled and cors.allowed(origin):
+            extra = cors.simple_headers(origin)
         method: str = scope["method"]
         found = self._router.match(raw_path)
         compiled: CompiledOperation | None = None
@@ -109,7 +112,7 @@ class Shell:
             compiled = entry.methods.get(method)
             if compiled is None:
                 if method == "OPTIONS":
-                    await self._options(entry, headers, origin, request_id, send)
+                    await self._options(entry, headers, origin, request_id, send, cors)
                     return
                 if method == "HEAD":
                     compiled = entry.methods.get("GET")
@@ -141,6 +144,7 @@ class Shell:
         origin: bytes | None,
         request_id: str,
         send: Send,
+        cors: CorsPolicy,
     ) -> None:
         """Plain OPTIONS: 204 with `Allow`. A CORS preflight also gets the CORS headers, or a 403
         naming the refused origin."""
@@ -148,9 +152,9 @@ class Shell:
         response_headers = [(b"allow", allow), (b"x-request-id", request_id.encode())]
         status = 204
         body = b""
-        if origin is not None and b"access-control-request-method" in headers and self._cors.enabled:
-            if self._cors.allowed(origin):
-                response_headers.extend(self._cors.preflight_headers(origin, allow))
+        if origin is not None and b"access-control-request-method" in headers and cors.enabled:
+            if cors.allowed(origin):
+                response_headers.extend(cors.preflight_headers(origin, allow))
             else:
                 envelope = self._families.of(entry.template).envelope
                 body = orjson.dumps(envelope.error(f"CORS origin {origin.decode('latin-1')} is not allowed"))
@@ -162,6 +166,12 @@ class Shell:
                 ]
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
+
+    def _cors_for(self, raw_path: bytes) -> CorsPolicy:
+        for prefix, policy in self._cors_by_prefix:
+            if raw_path == prefix or raw_path.startswith(prefix + b"/"):
+                return policy
+        return self._cors
 
     async def _send(
         self,

@@ -115,7 +115,7 @@ class World:
         self._orgs = {}
         self.warm()
 
-    def export(self) -> dict[str, Any]:
+    def export(self, only: str | None = None) -> dict[str, Any]:
         """A JSON-able dict that restores this world exactly, without dumping generated consumers.
 
         It records the generation parameters (seed, consumers per organization, the clock) and, per
@@ -128,7 +128,10 @@ class World:
             "start": {"now": self.start.isoformat(), "running": self.start_running},
             "clock": {"now": self.clock.now().isoformat(), "running": self.clock.running},
             "pinnedKeyHashes": None if self.pinned is None else sorted(self.pinned),
-            "organizations": [{"keyHash": h, **org.export()} for h, org in self._orgs.items()],
+            # `only` (a key hash): that tenant's organization alone (a tenant's own export)
+            "organizations": [
+                {"keyHash": h, **org.export()} for h, org in self._orgs.items() if only in (None, h)
+            ],
         }
 
     @classmethod

@@ -173,7 +173,7 @@ def test_no_page_of_another_origin_can_drive_the_control_plane(start_mock: Start
 def test_the_login_url_sets_a_same_site_cookie_the_control_plane_accepts(start_mock: Start) -> None:
     mock = start_mock("--host", "0.0.0.0", "--control-token", TOKEN)
     base = mock.base
-    assert f"/_mock/login?token=" in mock.output
+    assert "/_mock/login?token=" in mock.output
     wrong = httpx.get(f"{base}/_mock/login", params={"token": "fmc_" + "w" * 30})
     assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
     login = httpx.get(f"{base}/_mock/login", params={"token": TOKEN})

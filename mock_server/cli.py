@@ -7,6 +7,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import socket
 import sys
 from collections.abc import Sequence
@@ -55,6 +56,12 @@ def _control_token(text: str) -> str:
             "(python -c \"import secrets; print('fmc_' + secrets.token_urlsafe(24))\")"
         )
     return text
+
+
+def _public_url(text: str) -> str:
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", text):
+        raise argparse.ArgumentTypeError(f"expected http(s)://host[:port][/path], got {text!r}")
+    return text.rstrip("/")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -146,6 +153,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="fmc_...",
         help="the token the control plane (/_mock) needs (default: $FANFARE_CONTROL_TOKEN; generated and "
         "printed when the mock binds a non-loopback address; none on loopback)",
+    )
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        default=None,
+        metavar="URL",
+        help="the mock's address as its clients reach it, for the upload URLs it hands out "
+        "(default: the bound address, http://HOST:PORT)",
     )
     serve.add_argument(
         "--control-cors-origins",
@@ -244,7 +259,7 @@ def _serve(args: argparse.Namespace) -> int:
     control: dict[str, Any] = {
         "control_token": token,
         "control_cors_origins": tuple(o.strip() for o in args.control_cors_origins.split(",") if o.strip()),
-        "public_url": f"http://{host}:{args.port}",
+        "public_url": args.public_url or f"http://{host}:{args.port}",
     }
     app: Any = None
     try:

@@ -355,8 +355,10 @@ class _LiveServers:
 
     def for_options(self, options: WorldOptions) -> _LiveServer:
         if options not in self._servers:
-            server = _LiveServer(_app(options))
+            app = _app(options)
+            server = _LiveServer(app)
             server.start()
+            app.state.public_url = f"http://127.0.0.1:{server.port}"  # upload URLs point at the real port
             self._servers[options] = server
         return self._servers[options]
 

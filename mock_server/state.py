@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
+from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.kernel import Clock, Invalid, Issue
 from mock_server.domain.world import World
 from mock_server.domain.world.world import key_hash
@@ -39,6 +40,7 @@ class MockState:
         self.control_token: str | None = None
         #: Where clients reach the mock (upload URLs are built from it); `create_app` sets the served one.
         self.public_url = DEFAULT_PUBLIC_URL
+        self.uploads = UploadGrants()
         self._progress = progress
         self.world = self._build(seed, consumers)
         if declared is None:
@@ -72,9 +74,12 @@ class MockState:
     def reset(self, secret_key: str | None = None) -> None:
         self.world.reset(secret_key)
         self.faults.clear(secret_key)
+        if secret_key is None:
+            self.uploads.clear()  # a rebuilt world reissues the same import ids: old URLs must not fit them
 
     def reseed(self, seed: int, consumers: int | None = None) -> None:
         self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)
+        self.uploads.clear()
 
     def export(self, secret_key: str | None = None) -> dict[str, Any]:
         """The whole world, or (with a key) a world holding that tenant's organization only."""
@@ -90,3 +95,4 @@ class MockState:
                 (Issue("world.pinnedKeyHashes", "differs from the server's --keys"),),
             )
         self.world = World.from_snapshot(world, consumer_source)
+        self.uploads.clear()

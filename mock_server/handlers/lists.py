@@ -5,33 +5,46 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
+from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.audiences import AudienceType
 from mock_server.domain.imports import check_declared_size
-from mock_server.domain.kernel import NotFound
+from mock_server.domain.kernel import Clock, NotFound
 from mock_server.domain.sync import Vendor
-from mock_server.domain.world import Organization
+from mock_server.domain.world.world import key_hash
 from mock_server.handlers.tenancy import Served, organization
 from mock_server.views import work
 from mock_server.views.dialect import Dialect
 from mock_server.web.calls import Call, Reply
+
+
+class Uploading(Served, Protocol):
+    """What the import handlers also read: the clock, the mock's public URL and the upload grants."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def uploads(self) -> UploadGrants: ...
+
 
 #: Upload bodies are spooled to disk past this size, so memory stays flat whatever the file size.
 _SPOOL_IN_MEMORY = 1024 * 1024
 _CHUNK = 64 * 1024
 
 
-def upload_url(call: Call, import_id: str) -> str:
-    host = call.headers.get("host") or "127.0.0.1:4010"
-    scheme = call.headers.get("x-forwarded-proto") or "http"
-    return f"{scheme}://{host}/_mock/uploads/{import_id}"
+def upload_url(state: Uploading, import_id: str, tenant_hash: str) -> str:
+    """The import's capability URL, on the mock's own address (never a request's Host or X-Forwarded-*)."""
+    signature = state.uploads.issue(import_id, tenant_hash, state.clock.now())
+    return f"{state.public_url}/_mock/uploads/{import_id}?signature={signature}"
 
 
 async def create_import(call: Call, d: Dialect) -> Reply:
     record = organization(call).create_import(call.path_params["audienceId"])
     body = d.audience_import(record)
-    body["uploadUrl"] = upload_url(call, record.id)
+    body["uploadUrl"] = upload_url(call.state, record.id, key_hash(call.secret_key or ""))
     return Reply(d.created, body)
 
 
@@ -46,10 +59,14 @@ async def get_import(call: Call, d: Dialect) -> Reply:
 
 
 async def upload(call: Call) -> Reply:
-    """PUT of the CSV to an import's `uploadUrl` (the mock's stand-in for a pre-signed S3 URL: no key)."""
-    state: Served = call.state
+    """PUT of the CSV to an import's `uploadUrl` (the mock's stand-in for a pre-signed S3 URL: no key,
+    its signature is the credential)."""
+    state: Uploading = call.state
     import_id = call.path_params["importId"]
-    org = _owner_of(state, import_id)
+    tenant_hash = state.uploads.check(import_id, call.query["signature"], state.clock.now())
+    org = dict(state.world.organizations()).get(tenant_hash)
+    if org is None:  # the tenant was reset away since
+        raise NotFound("Import", import_id)
     declared = call.headers.get("content-length")
     if declared is not None and declared.isdigit():
         check_declared_size(int(declared))  # refuse before reading a byte
@@ -61,16 +78,6 @@ async def upload(call: Call) -> Reply:
             spool.write(chunk)
         record = org.upload_import(import_id, lambda: _replay(spool))
     return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
-
-
-def _owner_of(state: Served, import_id: str) -> Organization:
-    for _, org in state.world.organizations():
-        try:
-            org.imports.get(import_id)
-        except NotFound:
-            continue
-        return org
-    raise NotFound("Import", import_id)
 
 
 def _replay(spool: IO[bytes]) -> Iterator[bytes]:

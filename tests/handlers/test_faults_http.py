@@ -338,14 +338,14 @@ def test_the_upload_target_can_be_faulted_and_nothing_is_imported(fanfare_mock: 
     started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
     add_fault(client, operationId="putMockUploadsByImportId", status=413, times=1)
     upload = client.put(
-        f"/_mock/uploads/{started['id']}",
+        started["uploadUrl"],
         content=b"email\nada@example.com\n",
         headers={"content-type": "text/csv"},
     )
     assert upload.status_code == 413 and upload.json()["message"] == "Forced by fault rule 1"
     assert client.get(f"/api/audiences/{audience['id']}/import").json()["status"] == "PENDING"
     again = client.put(
-        f"/_mock/uploads/{started['id']}",
+        started["uploadUrl"],
         content=b"email\nada@example.com\n",
         headers={"content-type": "text/csv"},
     )

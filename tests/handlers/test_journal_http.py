@@ -158,7 +158,7 @@ def test_bodies_are_truncated_and_csv_uploads_summarized(fanfare_mock: Any, clie
     csv = f"email,fullName\n{rows}"
     assert (
         client.put(
-            f"/_mock/uploads/{started['id']}", content=csv.encode(), headers={"content-type": "text/csv"}
+            started["uploadUrl"], content=csv.encode(), headers={"content-type": "text/csv"}
         ).status_code
         == 200
     )

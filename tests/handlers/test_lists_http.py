@@ -26,14 +26,18 @@ def static_list(client: Any) -> dict[str, Any]:
 
 
 def upload(client: Any, url: str, text: str) -> Any:
-    return client.put(httpx.URL(url).path, content=text.encode(), headers={"content-type": "text/csv"})
+    return client.put(
+        httpx.URL(url).raw_path.decode(), content=text.encode(), headers={"content-type": "text/csv"}
+    )
 
 
 def test_a_csv_of_good_and_bad_rows_accounts_for_every_row(client: Any, fanfare_mock: Any) -> None:
     fanfare_mock.jobs.progression("import", "immediate")
     audience = static_list(client)
     started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
-    assert started["status"] == "PENDING" and started["uploadUrl"].endswith(f"/_mock/uploads/{started['id']}")
+    assert started["status"] == "PENDING" and started["uploadUrl"].startswith(
+        f"http://fanfare.test/_mock/uploads/{started['id']}?signature="
+    )
     assert started["s3Key"].startswith("imports/")
     assert upload(client, started["uploadUrl"], GOOD_AND_BAD).status_code == 200
     done = created(client.get(f"/api/audiences/{audience['id']}/import"), 200)
@@ -60,16 +64,16 @@ def test_an_import_progresses_after_reads_and_a_forced_failure_applies_nothing(
     assert client.get(f"/api/audiences/{audience['id']}/count").json()["count"] == 0
 
 
-def test_a_second_upload_is_a_conflict_and_unknown_upload_404(client: Any) -> None:
+def test_a_second_upload_is_a_conflict_and_an_unknown_upload_403(client: Any) -> None:
     audience = static_list(client)
     started = created(client.post(f"/api/v1/audiences/{audience['id']}/import"), 201)
     assert upload(client, started["uploadUrl"], "email\na@example.com\n").status_code == 200
     assert upload(client, started["uploadUrl"], "email\nb@example.com\n").status_code == 409
     assert (
         client.put(
-            "/_mock/uploads/nope", content=b"email\n", headers={"content-type": "text/csv"}
+            "/_mock/uploads/nope?signature=x", content=b"email\n", headers={"content-type": "text/csv"}
         ).status_code
-        == 404
+        == 403  # an unknown import and a wrong signature look alike
     )
 
 

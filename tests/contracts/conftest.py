@@ -41,6 +41,7 @@ def mock_app_factory():  # type: ignore[no-untyped-def]
     from mock_server.app import create_app
 
     def build():  # type: ignore[no-untyped-def]
-        return create_app(seed=1, consumers=200)
+        # the suite reaches it in-process as http://mock.test; its upload URLs must point there too
+        return create_app(seed=1, consumers=200, public_url="http://mock.test")
 
     return build

@@ -14,8 +14,7 @@ from typing import Any
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.kernel import Clock, Invalid, Issue
-from mock_server.domain.world import World
-from mock_server.domain.world.world import key_hash
+from mock_server.domain.world import World, key_hash
 from mock_server.seeding import consumer_source
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"

@@ -10,12 +10,12 @@ first exchange that starts after it arrived.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.datastructures import Headers
 
 from mock_server.domain.imports import check_declared_size
@@ -152,11 +152,11 @@ class Replica:
         the log past it. Returns the number of commands replayed."""
         kept = await self.log.latest_snapshot()
         if kept is None:
-            await self.log.save_snapshot(self.log.origin, orjson.dumps(self.state.export()))
+            await self.log.save_snapshot(self.log.origin, _encode(self.state.export()))
             kept = await self.log.latest_snapshot()
             assert kept is not None
         position, data = kept
-        self.state.restore(orjson.loads(data))
+        self.state.restore(json.loads(data))
         self.position = position
         before = self.applied
         more = True
@@ -211,9 +211,14 @@ class Replica:
             return  # fault rules are not part of the world's snapshot; keep replaying until they are gone
         self._since_snapshot = 0
         try:
-            await self.log.save_snapshot(self.position, orjson.dumps(self.state.export()))
+            await self.log.save_snapshot(self.position, _encode(self.state.export()))
         except Exception as error:  # a snapshot is an optimisation: the log alone is the world
             logger.warning("snapshot not written: %r", error)
+
+
+def _encode(snapshot: Any) -> bytes:
+    # The stdlib's json, not orjson: a snapshot holds 128-bit id-generator states (orjson stops at 64).
+    return json.dumps(snapshot, separators=(",", ":")).encode()
 
 
 def _fail(future: asyncio.Future[Any], error: BaseException) -> None:

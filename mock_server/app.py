@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import fanfare_spec
@@ -29,8 +30,10 @@ from mock_server.control.access import (
     forbidden_rule,
     levels_of,
 )
+from mock_server.domain.kernel import DEFAULT_START
 from mock_server.handlers.routes import handlers
 from mock_server.handlers.tenancy import Served
+from mock_server.scenarios.source import ScenarioSource
 from mock_server.state import MockState
 from mock_server.web.assembly import build_app
 from mock_server.web.calls import Around
@@ -60,6 +63,9 @@ def create_app(
     control_token: str | None = None,
     control_cors_origins: Sequence[str] | str = (),
     public_url: str | None = None,
+    clock_start: datetime = DEFAULT_START,
+    clock_running: bool = False,
+    scenarios: Sequence[ScenarioSource] = (),
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
@@ -74,6 +80,8 @@ def create_app(
     default: `/_mock` answers no CORS). `public_url` is the mock's address as its clients reach it (the
     CLI passes `--public-url` or the bound address): upload URLs are built from it, never from a request's
     headers, and without a token `/_mock` then answers only requests naming a loopback host or it.
+    `clock_start`/`clock_running` start the virtual clock (frozen at 2025-01-01 by default);
+    `scenarios` (`mock_server.scenarios.read`) are loaded at start, in order (none by default).
     """
     documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
     declared = DeclaredResponses(documents)
@@ -84,6 +92,9 @@ def create_app(
         progress=progress,
         journal_size=journal_size,
         declared=declared,
+        clock_start=clock_start,
+        clock_running=clock_running,
+        scenarios=scenarios,
     )
     log = _access_log if log_requests else None
     arounds: list[Around] = []

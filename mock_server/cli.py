@@ -11,6 +11,7 @@ import re
 import socket
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from importlib.metadata import version
 from typing import Any
 
@@ -62,6 +63,25 @@ def _public_url(text: str) -> str:
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", text):
         raise argparse.ArgumentTypeError(f"expected http(s)://host[:port][/path], got {text!r}")
     return text.rstrip("/")
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO-8601 instant such as 2025-06-01T00:00:00Z, got {text!r}"
+        ) from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (add Z)")
+    return instant
+
+
+def _scenarios(names: Sequence[str] | None, *, demo: bool = True) -> list[Any]:
+    """The `--scenario` sources, read now so a bad file stops the start with its line and problem."""
+    from mock_server.scenarios import read
+
+    default = ["demo"] if demo else []
+    chosen = default if names is None else [n for n in names if n != "none"]
+    return [read(name) for name in chosen]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,6 +187,18 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         metavar="O1,O2",
         help="browser origins besides the mock's own that may call /_mock (default: none)",
+        "--scenario",
+        action="append",
+        metavar="FILE|demo|none",
+        help="load a scenario file (YAML or JSON) at start; repeatable, in order. Default: demo (every new "
+        "organization gets the built-in demo world); none: start empty",
+    )
+    serve.add_argument(
+        "--clock",
+        type=_instant,
+        default=None,
+        metavar="INSTANT",
+        help="freeze the virtual clock at this ISO-8601 instant (default: run it from the real current time)",
     )
 
     spec = commands.add_parser("spec", help="print an OpenAPI document the mock implements")
@@ -179,7 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "spec":
         return _print_spec(args.document, args.output)
-    return _serve(args)
+    from mock_server.scenarios.source import ScenarioError
+
+    try:
+        return _serve(args)
+    except ScenarioError as error:  # names the file, the line and the problem
+        print(f"fanfare-mock: cannot load the scenario:\n{error}", file=sys.stderr)
+        return 2
 
 
 def _print_spec(document: str, output: str) -> int:
@@ -233,6 +271,8 @@ def _serve(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    from mock_server.scenarios import wall_clock
+
     store = args.store if args.store is not None else args.state_file
     if args.workers > 1 and args.store is None:
         print(
@@ -269,7 +309,15 @@ def _serve(args: argparse.Namespace) -> int:
             check_store(store)
             os.environ.update(worker_options(options))
         else:
-            app = create_app(**options, **control, progress=progress)
+            app = create_app(
+                **options,
+                **control,
+                progress=progress,
+                clock_start=wall_clock() if args.clock is None else args.clock,
+                clock_running=args.clock is None,
+                # a world kept in a store or a state file starts as it was kept: no demo by default
+                scenarios=_scenarios(args.scenario, demo=store is None),
+            )
     except StoreUnavailable as error:
         print(f"fanfare-mock: {error}", file=sys.stderr)
         return 2
@@ -280,6 +328,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     print(f"  control plane http://{host}:{args.port}/_mock/...   Ctrl-C stops", flush=True)
     print(told.replace("BASE", f"http://{host}:{args.port}"), flush=True)
+    print(
+        f"  dashboard http://{host}:{args.port}/_mock/   API docs http://{host}:{args.port}/docs", flush=True
+    )
     if app is None:
         print(f"  {args.workers} workers on one world in {store}", flush=True)
         app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica

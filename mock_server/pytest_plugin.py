@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -73,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "fanfare(seed=0, consumers=200, keys=None): configure the world of fanfare_mock and fanfare_live",
+        "fanfare(seed=0, consumers=200, keys=None, scenario=None): configure the world of fanfare_mock and "
+        "fanfare_live (scenario: a YAML/JSON file, 'demo', a dict, or a list of them, loaded in order)",
     )
 
 
@@ -82,6 +83,8 @@ class WorldOptions:
     seed: int
     consumers: int
     keys: tuple[str, ...] | None
+    #: not part of the identity: a live server serves every scenario (loaded per test)
+    scenarios: tuple[Any, ...] = field(default=(), compare=False)
 
 
 def _options(request: pytest.FixtureRequest) -> WorldOptions:
@@ -92,7 +95,28 @@ def _options(request: pytest.FixtureRequest) -> WorldOptions:
         seed=int(kwargs.get("seed", request.config.getini("fanfare_seed"))),
         consumers=int(kwargs.get("consumers", request.config.getini("fanfare_consumers"))),
         keys=tuple(keys) if keys else None,
+        scenarios=_scenarios(kwargs.get("scenario"), request),
     )
+
+
+def _scenarios(given: Any, request: pytest.FixtureRequest) -> tuple[Any, ...]:
+    """The marker's `scenario=`: file paths (relative to the test file, or as given), `demo`, dicts."""
+    from pathlib import Path
+
+    from mock_server.scenarios import BUILT_IN, from_data, read
+
+    if given is None:
+        return ()
+    items = given if isinstance(given, list | tuple) else [given]
+    sources = []
+    for item in items:
+        if isinstance(item, dict):
+            sources.append(from_data(item, f"scenario of {request.node.name}"))
+            continue
+        name = str(item)
+        beside = Path(request.path).parent / name
+        sources.append(read(str(beside) if name not in BUILT_IN and beside.is_file() else name))
+    return tuple(sources)
 
 
 class Clock:
@@ -311,10 +335,16 @@ def fanfare_mock(request: pytest.FixtureRequest) -> Iterator[InProcessMock]:
         mock.close()
 
 
-def _app(options: WorldOptions) -> Any:
+def _app(options: WorldOptions, *, scenarios: bool = True) -> Any:
     from mock_server.app import create_app
 
-    return create_app(seed=options.seed, consumers=options.consumers, keys=options.keys, log_requests=False)
+    return create_app(
+        seed=options.seed,
+        consumers=options.consumers,
+        keys=options.keys,
+        log_requests=False,
+        scenarios=options.scenarios if scenarios else (),
+    )
 
 
 def _key(options: WorldOptions) -> str:
@@ -355,7 +385,7 @@ class _LiveServers:
 
     def for_options(self, options: WorldOptions) -> _LiveServer:
         if options not in self._servers:
-            app = _app(options)
+            app = _app(options, scenarios=False)  # fanfare_live loads them per test
             server = _LiveServer(app)
             server.start()
             app.state.public_url = f"http://127.0.0.1:{server.port}"  # upload URLs point at the real port
@@ -380,11 +410,16 @@ def fanfare_live_servers() -> Iterator[_LiveServers]:
 @pytest.fixture
 def fanfare_live(request: pytest.FixtureRequest, fanfare_live_servers: _LiveServers) -> Iterator[LiveMock]:
     """The live mock for this test's configuration, reset to its freshly seeded world (no fault rules, an
-    empty journal), its tenant already seeded so the test's first request is not the one that seeds it."""
+    empty journal) and given the test's `scenario=` if it has one, its tenant already seeded so the
+    test's first request is not the one that seeds it."""
     options = _options(request)
     server = fanfare_live_servers.for_options(options)
     app = server.app
-    app.state.reset(None)
+    state = app.state
+    state.forget_scenarios()  # the server is shared: the previous test's scenarios go
+    state.reset(None)
+    for source in options.scenarios:
+        state.scenarios.load(state, source)
     mock = LiveMock(app, _key(options), server.base_url)
     mock.client.get("/api/v1/audiences", timeout=120)  # seeds the tenant (seconds on a busy machine)
     app.state.journal.clear()

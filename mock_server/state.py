@@ -9,13 +9,17 @@ rules (a tenant reset, that tenant's); the journal outlives resets (it records t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.control.upload_grants import UploadGrants
-from mock_server.domain.kernel import Clock, Invalid, Issue
+from mock_server.domain.kernel import DEFAULT_START, Clock, Invalid, Issue
 from mock_server.domain.world import World, key_hash
+from mock_server.scenarios.book import ScenarioBook
+from mock_server.scenarios.source import ScenarioSource
 from mock_server.seeding import consumer_source
+from mock_server.web.security import redact
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
 #: The in-process client's base URL (`mock_server.client`), for an app nobody gave a public URL.
@@ -33,7 +37,13 @@ class MockState:
         progress: Progress | None = None,
         journal_size: int = DEFAULT_CAPACITY,
         declared: DeclaredResponses | None = None,
+        clock_start: datetime = DEFAULT_START,
+        clock_running: bool = False,
+        scenarios: Sequence[ScenarioSource] = (),
     ) -> None:
+        """`clock_start`/`clock_running`: where the virtual clock starts, frozen or following real time
+        (`serve` runs it from the wall clock's now). `scenarios` are loaded in order before the pinned
+        organizations are seeded (so a template among them furnishes those too)."""
         self.keys = None if keys is None else tuple(keys)
         #: The control plane's token (None: open, on a loopback bind); `create_app` sets it.
         self.control_token: str | None = None
@@ -41,7 +51,13 @@ class MockState:
         self.public_url = DEFAULT_PUBLIC_URL
         self.uploads = UploadGrants()
         self._progress = progress
-        self.world = self._build(seed, consumers)
+        self._clock_start, self._clock_running = clock_start, clock_running
+        #: the loaded scenarios: what builds the organizations they name, and every new one
+        self.scenarios = ScenarioBook()
+        #: tenant hash -> the key redacted (`sk_test_…abcd`), for the dashboard; never the key itself
+        self.labels: dict[str, str] = {}
+        for key in self.keys or ():
+            self.labels[key_hash(key)] = redact(key) or ""
         if declared is None:
             import fanfare_spec
 
@@ -50,14 +66,22 @@ class MockState:
         self.journal = Journal(journal_size)
         #: The store's replica (`mock_server.store.Replica`) when the world is kept in a log.
         self.replica: Any = None
+        self.world = self._build(seed, consumers, warm=not scenarios)
+        for source in scenarios:
+            self.scenarios.load(self, source)
+        if scenarios:
+            self.world.warm(self._seeding_progress())
 
     @property
     def clock(self) -> Clock:
         return self.world.clock
 
-    def _build(self, seed: int, consumers: int) -> World:
-        world = World(seed, consumers, Clock(), self.keys, consumer_source)
-        world.warm(self._seeding_progress())
+    def _build(self, seed: int, consumers: int, *, warm: bool = True) -> World:
+        clock = Clock(self._clock_start, running=self._clock_running)
+        world = World(seed, consumers, clock, self.keys, consumer_source)
+        self._hook(world)
+        if warm:
+            world.warm(self._seeding_progress())
         return world
 
     def _seeding_progress(self) -> Callable[[int, int], None] | None:
@@ -70,8 +94,15 @@ class MockState:
 
         return report
 
+    def tenant_label(self, tenant_hash: str) -> str:
+        """How the dashboard names a tenant: its key redacted as the journal shows it, once seen."""
+        return self.labels.get(tenant_hash) or f"key {tenant_hash[:12]}…"
+
     def reset(self, secret_key: str | None = None) -> None:
         self.world.reset(secret_key)
+        if secret_key is None:
+            for tenant_hash in self.scenarios.named:  # what the scenarios named is there from the start
+                self.world.organization_for_hash(tenant_hash)
         self.faults.clear(secret_key)
         if secret_key is None:
             self.uploads.clear()  # a rebuilt world reissues the same import ids: old URLs must not fit them
@@ -95,3 +126,16 @@ class MockState:
             )
         self.world = World.from_snapshot(world, consumer_source)
         self.uploads.clear()
+        self._hook(self.world)
+
+    def _hook(self, world: World) -> None:
+        world.on_new = self.scenarios.furnish
+        world.on_key = self._name_tenant
+
+    def _name_tenant(self, tenant_hash: str, secret_key: str) -> None:
+        self.labels[tenant_hash] = redact(secret_key) or tenant_hash[:12]
+
+    def forget_scenarios(self) -> None:
+        """No scenario any more (organizations built from now on start empty); for a shared live mock."""
+        self.scenarios = ScenarioBook(self.scenarios.wall)
+        self._hook(self.world)

@@ -156,13 +156,17 @@ async def set_progression(call: Call) -> Reply:
 
 
 async def force_outcome(call: Call) -> Reply:
+    return queue_outcome(_jobs(call), call)
+
+
+def queue_outcome(jobs: JobBoard, call: Call) -> Reply:
+    """Queue the outcome `call` asks for (`{outcome, reason, rowErrors}`) for `jobs`' next job of the kind."""
     kind, body = JobKind(call.path_params["kind"]), call.body
     errors = tuple(RowError(e["row"], tuple(e["issues"])) for e in body.get("rowErrors", ()))
     if body["outcome"] == "fail":
         outcome = ForcedOutcome.failure(errors, body.get("reason") or "Forced failure")
     else:
         outcome = ForcedOutcome.partial(errors)
-    jobs = _jobs(call)
     jobs.force_next(kind, outcome)
     return Reply(200, {"queued": len(jobs.forced_queue(kind))})
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from mock_server.control import handlers as control
 from mock_server.domain.sync import Vendor
-from mock_server.handlers import audiences, experiences, lists, rules
+from mock_server.handlers import audiences, experiences, lists, organizations, pages, rules, scenarios
 from mock_server.views.dialect import Dialect
 from mock_server.views.experiences import GUIDE_EXPERIENCES, REFERENCE_EXPERIENCES
 from mock_server.views.guide import GUIDE
@@ -80,6 +80,16 @@ CONTROL_ROUTES: dict[str, Handler] = {
     "deleteMockFaultsByFaultId": control.remove_fault,
     "getMockJournal": control.query_journal,
     "deleteMockJournal": control.clear_journal,
+    "getMockIndex": pages.dashboard,
+    "getMockUiByAsset": pages.dashboard_asset,
+    "getDocs": pages.docs,
+    "getDocsByAsset": pages.docs_asset,
+    "getMockOrganizations": organizations.list_organizations,
+    "getMockOrganizationsByOrganizationId": organizations.organization,
+    "getMockOrganizationsByOrganizationIdAudiencesByAudienceIdMembers": organizations.members,
+    "postMockOrganizationsByOrganizationIdJobsByKindOutcomes": organizations.force_outcome,
+    "getMockScenario": scenarios.export,
+    "postMockScenario": scenarios.load,
 }
 
 

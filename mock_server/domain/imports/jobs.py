@@ -241,8 +241,16 @@ class JobBoard:
 
     # -- control plane --------------------------------------------------------------------------------
 
-    def set_progression(self, kind: JobKind, progression: Progression) -> None:
-        self._policies[kind] = progression
+    def set_progression(self, kind: JobKind, progression: Progression | None) -> None:
+        """The policy new jobs of `kind` start with; None puts back the default."""
+        if progression is None:
+            self._policies.pop(kind, None)
+        else:
+            self._policies[kind] = progression
+
+    def has_progression(self, kind: JobKind) -> bool:
+        """Whether a policy was set for `kind` (otherwise the default applies)."""
+        return kind in self._policies
 
     def progression(self, kind: JobKind) -> Progression:
         return self._policies.get(kind, DEFAULT_PROGRESSION)

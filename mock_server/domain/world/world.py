@@ -61,13 +61,25 @@ class World:
         self.pinned: frozenset[str] | None = None if keys is None else frozenset(key_hash(k) for k in keys)
         self.start = clock.now()
         self.start_running = clock.running
+        #: Called with (key hash, organization) for every organization built fresh (first use or reset):
+        #: how a scenario furnishes the organizations it names, or every new one.
+        self.on_new: Callable[[str, Organization], None] | None = None
+        #: Called with (key hash, secret key) when a key first makes its organization (to name it; the
+        #: key itself is never kept).
+        self.on_key: Callable[[str, str], None] | None = None
         self._orgs: dict[str, Organization] = {}  # by key hash, in order of first use
         self._bases: dict[str, ConsumerColumns] = {}  # pristine generated consumers, shared copy-on-write
 
     # ---- tenancy -----------------------------------------------------------------------------------
     def organization_for_key(self, secret_key: str) -> Organization:
         """The key's organization, created and seeded on first use (an unpinned key is Unauthorized)."""
-        return self.organization_for_hash(key_hash(secret_key))
+        tenant_hash = key_hash(secret_key)
+        org = self._orgs.get(tenant_hash)
+        if org is None:
+            org = self.organization_for_hash(tenant_hash)
+            if self.on_key is not None:
+                self.on_key(tenant_hash, secret_key)
+        return org
 
     def organization_for_hash(self, tenant_hash: str, progress: Progress | None = None) -> Organization:
         org = self._orgs.get(tenant_hash)
@@ -86,7 +98,10 @@ class World:
         for tenant_hash in sorted(self.pinned or ()):
             self.organization_for_hash(tenant_hash, progress)
 
-    def build_organization(self, tenant_hash: str, progress: Progress | None = None) -> Organization:
+    def build_organization(
+        self, tenant_hash: str, progress: Progress | None = None, *, furnish: bool = True
+    ) -> Organization:
+        """A freshly seeded organization; `furnish`: let `on_new` (a scenario) make its contents."""
         org_id = organization_id(self.seed, tenant_hash)
         base = self._bases.get(org_id)
         if base is None:
@@ -98,7 +113,10 @@ class World:
             org_id, self.clock, IdFactory(self.clock, f"{self.seed}:{org_id}:consumers"), base
         )
         catalogue = Catalogue(self.seed, org_id)
-        return Organization(org_id, self.clock, ids, table, f"apikey_{tenant_hash[:12]}", catalogue)
+        org = Organization(org_id, self.clock, ids, table, f"apikey_{tenant_hash[:12]}", catalogue)
+        if furnish and self.on_new is not None:
+            self.on_new(tenant_hash, org)
+        return org
 
     # ---- reset and snapshots -----------------------------------------------------------------------
     def reset(self, secret_key: str | None = None) -> None:
@@ -153,7 +171,11 @@ class World:
         clock.set(datetime.fromisoformat(data["clock"]["now"]))
         clock.running = bool(data["clock"]["running"])
         for entry in data["organizations"]:
-            org = world.build_organization(entry["keyHash"])
+            org = world.build_organization(entry["keyHash"], furnish=False)
             org.restore_export(entry)
             world._orgs[entry["keyHash"]] = org
         return world
+
+    def adopt(self, tenant_hash: str, org: Organization) -> None:
+        """Serve `org` (built by `build_organization`) for this tenant from now on, replacing any other."""
+        self._orgs[tenant_hash] = org

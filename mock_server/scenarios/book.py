@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mock_server.control import Fault
+from mock_server.domain.kernel import isoformat
 from mock_server.domain.world import Organization
 from mock_server.scenarios.builder import (
     EVERY_NEW,
@@ -44,8 +45,6 @@ class Loaded:
     now: datetime
 
     def to_json(self) -> dict[str, Any]:
-        from mock_server.domain.clock import isoformat
-
         return {
             "organizations": self.organizations,
             "audiences": self.audiences,

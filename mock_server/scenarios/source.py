@@ -195,7 +195,8 @@ def _message(error: jsonschema_rs.ValidationError) -> str:
     if type(error.kind).__name__ in ("OneOfNotValid", "AnyOf", "OneOfMultipleValid"):
         description = _description_at(tuple(error.schema_path))
         if description:
-            return f"{_short(error.instance)} is not valid here: expected {description[:1].lower()}{description[1:]}"
+            expected = description[:1].lower() + description[1:]
+            return f"{_short(error.instance)} is not valid here: expected {expected}"
     return str(error.message)[:300]
 
 

@@ -87,10 +87,7 @@ def test_force_a_sync_failure_and_see_it(page: Any, served: tuple[Any, str]) -> 
     assert "SUCCESS" in synced.inner_text()
     page.click("#force-sync-fail")
     page.wait_for_selector("#jobs-box .forced:has-text('1 forced outcome(s) queued')")
-    audience_id = synced.get_attribute("data-sync") and page.evaluate(
-        "() => [...document.querySelectorAll('#audiences tr')].find(r => r.textContent.includes('SYNCED_LIST'))"
-        ".dataset.audience"
-    )
+    audience_id = page.locator("#audiences tr", has_text="SYNCED_LIST").get_attribute("data-audience")
     # the frontend under development asks for a re-sync; the forced outcome decides it
     assert httpx.post(f"{base}/api/v1/audiences/{audience_id}/sync", headers=AUTH).status_code == 200
     page.wait_for_selector("#syncs tr:has-text('FAILED')")

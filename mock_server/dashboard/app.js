@@ -2,7 +2,7 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const POLL_MS = 1000;
+const POLL_MS = 1500;  // each tick is five control-plane reads, journaled like any request
 
 // ---- the credential: typed in, or from the URL fragment (#token=...), sent as a Bearer header ----------
 function readFragmentToken() {

@@ -4,18 +4,24 @@ forced job outcomes by organization id. Reads settle jobs with the clock but nev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.control.handlers import queue_outcome
 from mock_server.domain.audiences import AudienceStatus, PageRequest
 from mock_server.domain.imports import AudienceImport, JobKind
 from mock_server.domain.kernel import NotFound, isoformat
 from mock_server.domain.world import Organization
-from mock_server.state import MockState
+from mock_server.handlers.tenancy import Served
 from mock_server.web.calls import Call, Reply
 
 
-def _state(call: Call) -> MockState:
+class Dashboarded(Served, Protocol):
+    """What these reads need from `call.state`: the world, and how to name a tenant."""
+
+    def tenant_label(self, tenant_hash: str) -> str: ...
+
+
+def _state(call: Call) -> Dashboarded:
     return call.state  # type: ignore[no-any-return]
 
 

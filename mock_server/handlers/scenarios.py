@@ -8,7 +8,6 @@ import yaml
 from mock_server.domain.kernel import Invalid, Issue
 from mock_server.scenarios.export import export_scenario
 from mock_server.scenarios.source import ScenarioError, ScenarioSource, dotted, from_data, parse
-from mock_server.state import MockState
 from mock_server.web.calls import Call, Reply
 
 #: A scenario body is read whole (YAML needs all of it); the Admin API's largest body is a 10 MB CSV.
@@ -39,7 +38,7 @@ def to_yaml(scenario: object) -> str:
 
 
 async def load(call: Call) -> Reply:
-    state: MockState = call.state
+    state = call.state  # MockState: loading rebuilds organizations and may re-seed the world
     try:
         source = await _source(call)
         loaded = state.scenarios.load(state, source)

@@ -10,6 +10,7 @@ import httpx
 Start = Any  # the start_mock fixture (tests/hardening/conftest.py)
 
 KEY = {"Authorization": "Bearer sk_test_clock"}
+FROZEN = "2025-01-01T00:00:00Z"
 
 
 def _healthy_everywhere(base: str) -> None:
@@ -23,7 +24,7 @@ def _healthy_everywhere(base: str) -> None:
 def test_a_running_clock_near_the_end_of_time_is_refused_and_the_server_keeps_working(
     start_mock: Start,
 ) -> None:
-    mock = start_mock()
+    mock = start_mock("--clock", FROZEN)  # serve's clock runs by default: freeze it to compare readings
     before = httpx.get(f"{mock.base}/_mock/clock").json()
     answer = httpx.post(f"{mock.base}/_mock/clock", json={"now": "9999-12-31T23:59:58Z", "running": True})
     assert answer.status_code == 400, answer.text
@@ -34,7 +35,7 @@ def test_a_running_clock_near_the_end_of_time_is_refused_and_the_server_keeps_wo
 
 
 def test_every_way_of_moving_the_clock_stays_inside_the_supported_range(start_mock: Start) -> None:
-    mock = start_mock()
+    mock = start_mock("--clock", FROZEN)
     clock = f"{mock.base}/_mock/clock"
     assert httpx.post(clock, json={"now": "1969-12-31T23:59:59Z"}).status_code == 400
     assert httpx.post(clock, json={"now": "0001-01-01T00:00:00Z"}).status_code == 400

@@ -58,7 +58,7 @@ def page(browser: Any, served: tuple[Any, str], request: pytest.FixtureRequest) 
     errors: list[str] = []
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.set_default_timeout(20_000)
+    opened.set_default_timeout(30_000)
     try:
         yield opened
     finally:

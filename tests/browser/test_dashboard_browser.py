@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from mock_server.control import JournalQuery
+
 pytestmark = pytest.mark.slow  # a real Chromium per module: about a minute
 
 KEY = "sk_test_browser_tenant"
@@ -44,7 +46,8 @@ def load_scenario(page: Any) -> None:
     page.click("#scenario-box summary")
     page.fill("#scenario-text", SCENARIO)
     page.click("#scenario-load")
-    page.wait_for_selector("#scenario-result:has-text('loaded: 1 organization(s)')")
+    # the first load compiles the Admin API's validators: a minute on a busy machine
+    page.wait_for_selector("#scenario-result:has-text('loaded: 1 organization(s)')", timeout=90_000)
     page.wait_for_selector("#audiences tr[data-audience]")
 
 
@@ -144,7 +147,7 @@ def test_the_page_sends_the_credential_it_is_given(page: Any, served: tuple[Any,
     app, base = served
     open_dashboard(page, base, "#token=tok_browser_1234")
     assert "token=" not in page.url  # taken out of the address bar
-    entries = app.state.journal.entries(operation_id="getMockClock", limit=5)
+    entries = app.state.journal.entries(JournalQuery("getMockClock", limit=5))
     assert entries and all(
         e.to_json()["request"]["headers"].get("authorization", "").startswith("Bearer ") for e in entries
     )

@@ -41,7 +41,7 @@ def serve() -> Iterator[Serve]:
         )
         started.append(process)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy CI machine starts slowly
         while True:
             try:
                 if httpx.get(f"{base}/_mock/health", timeout=1).status_code == 200:
@@ -63,7 +63,8 @@ def serve() -> Iterator[Serve]:
 
 
 def audiences(base: str, key: str = "sk_test_someone_new") -> list[dict[str, object]]:
-    response = httpx.get(f"{base}/api/v1/audiences", headers={"Authorization": f"Bearer {key}"})
+    # the first request of a key seeds its organization: seconds on a busy machine
+    response = httpx.get(f"{base}/api/v1/audiences", headers={"Authorization": f"Bearer {key}"}, timeout=60)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 

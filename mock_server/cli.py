@@ -63,6 +63,8 @@ def _public_url(text: str) -> str:
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", text):
         raise argparse.ArgumentTypeError(f"expected http(s)://host[:port][/path], got {text!r}")
     return text.rstrip("/")
+
+
 def _instant(text: str) -> datetime:
     try:
         instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -187,6 +189,8 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         metavar="O1,O2",
         help="browser origins besides the mock's own that may call /_mock (default: none)",
+    )
+    serve.add_argument(
         "--scenario",
         action="append",
         metavar="FILE|demo|none",

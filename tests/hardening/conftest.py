@@ -56,7 +56,10 @@ def start_mock() -> Iterator[Start]:
 
     def start(*flags: str, env: Mapping[str, str] | None = None, consumers: int = 200) -> LiveMock:
         port = free_port()
+        # the battery checks access and limits on an empty world at a fixed instant (serve defaults to the
+        # demo world on a running clock)
         command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port)]
+        command += ["--scenario", "none", "--clock", "2025-01-01T00:00:00Z"]
         command += ["--consumers", str(consumers), "--quiet", *flags]
         # the caller's environment must not hand the server a control token the test did not give it
         environment = {k: v for k, v in os.environ.items() if k != "FANFARE_CONTROL_TOKEN"}

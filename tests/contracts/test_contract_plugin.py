@@ -125,7 +125,8 @@ def test_pytest_xdist_gives_the_serial_verdicts(tmp_path: Path, fault: str | Non
     ]
     serial = pytest_run(tmp_path, *args)
     parallel = pytest_run(tmp_path, *args, "-n", "2")
-    assert "2 workers" in parallel.stdout, parallel.stdout[-2000:]
+    # xdist names its workers as "created: 2/2 workers" under -v and only "bringing up nodes" under -q.
+    assert "2 workers" in parallel.stdout or "bringing up nodes" in parallel.stdout, parallel.stdout[-2000:]
     one, two = _verdicts(serial.stdout), _verdicts(parallel.stdout)
     assert len(one) > 15 and one == two, (sorted(set(one.items()) ^ set(two.items())), serial.stdout[-1500:])
     assert serial.returncode == parallel.returncode == (1 if fault else 0)

@@ -103,7 +103,8 @@ def parse_instant(value: object, at: str) -> datetime | None:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
-    raise Invalid(f"Invalid date-time: {at}", (Issue(at, "Expected an ISO-8601 date-time"),))
+    # One summary text (the field is in the issue), so the refusal is a documented example.
+    raise Invalid("Invalid date-time", (Issue(at, "Expected an ISO-8601 date-time"),))
 
 
 def local_instant(value: datetime | None, zone: ZoneInfo | None) -> datetime | None:

@@ -185,10 +185,16 @@ class Replica:
         if self._since_snapshot >= self.snapshot_every:
             await self._snapshot()
 
-    def _execute(self, command: Command, original: Call | None) -> Awaitable[Reply]:
+    async def _execute(self, command: Command, original: Call | None) -> Reply:
         clock = self.state.clock
         if clock.running:  # times and ids come from the instant the command was decided, on every worker
-            clock.set(command.instant)
+            clock.hold(command.instant)
+        try:
+            return await self._run_command(command, original)
+        finally:
+            clock.release()
+
+    def _run_command(self, command: Command, original: Call | None) -> Awaitable[Reply]:
         call = Call(
             self._operations[command.operation_id],
             command.path_params,

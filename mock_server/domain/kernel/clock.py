@@ -38,7 +38,7 @@ class Clock:
     from the instant it was last set. Either way `set` and `advance` work.
     """
 
-    __slots__ = ("_anchor", "_anchor_mono", "_monotonic", "running")
+    __slots__ = ("_anchor", "_anchor_mono", "_held", "_monotonic", "running")
 
     def __init__(
         self,
@@ -51,16 +51,32 @@ class Clock:
         self.running = running
         self._anchor = _utc(start)
         self._anchor_mono = monotonic()
+        self._held: datetime | None = None
 
     def now(self) -> datetime:
+        if self._held is not None:
+            return self._held
         if not self.running:
             return self._anchor
         return self._anchor + timedelta(seconds=self._monotonic() - self._anchor_mono)
 
     def set(self, instant: datetime) -> datetime:
+        self._held = None
         self._anchor = in_range(instant)
         self._anchor_mono = self._monotonic()
         return self.now()
+
+    def hold(self, instant: datetime) -> None:
+        """Read `instant` as now until `release` (or a `set`): a running clock applying a command that was
+        decided at `instant` gives every time and id in it from that instant alone, however long the
+        applying takes, so replaying the command later gives the same world."""
+        self._held = _utc(instant)
+
+    def release(self) -> None:
+        """Stop holding; a running clock never goes back (it moves up to the held instant if behind)."""
+        held, self._held = self._held, None
+        if held is not None and self.running and held > self.now():
+            self.set(held)
 
     def advance(self, seconds: float) -> datetime:
         return self.set(self.advanced(seconds))

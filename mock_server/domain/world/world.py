@@ -53,13 +53,14 @@ class World:
         clock: Clock,
         keys: Iterable[str] | None = None,
         consumer_source: ConsumerSource = no_consumers,
+        start: datetime | None = None,
     ) -> None:
         self.seed = seed
         self.consumers_per_org = consumers_per_org
         self.clock = clock
         self.consumer_source = consumer_source
         self.pinned: frozenset[str] | None = None if keys is None else frozenset(key_hash(k) for k in keys)
-        self.start = clock.now()
+        self.start = clock.now() if start is None else start
         self.start_running = clock.running
         #: Called with (key hash, organization) for every organization built fresh (first use or reset):
         #: how a scenario furnishes the organizations it names, or every new one.
@@ -163,9 +164,10 @@ class World:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} snapshot")
         clock = clock or Clock()
-        clock.set(datetime.fromisoformat(data["start"]["now"]))
+        start = datetime.fromisoformat(data["start"]["now"])
+        clock.set(start)
         clock.running = bool(data["start"]["running"])
-        world = cls(data["seed"], data["consumersPerOrganization"], clock, None, consumer_source)
+        world = cls(data["seed"], data["consumersPerOrganization"], clock, None, consumer_source, start)
         pinned = data["pinnedKeyHashes"]
         world.pinned = None if pinned is None else frozenset(pinned)
         clock.set(datetime.fromisoformat(data["clock"]["now"]))

@@ -912,7 +912,7 @@ CATALOGUE: tuple[FaultRow, ...] = (
         "fanfare_experience_status",
         "Fanfare check",
         ("POST /api/v1/experiences",),
-        ("fuzzing",),
+        ("examples",),
     ),
     FaultRow(
         "tier_bounds_overlap",

@@ -212,7 +212,8 @@ def _align_rule_owner(case: Any) -> None:
     if isinstance(body, dict):
         if "audienceId" in body:
             body["audienceId"] = owner
-        for rule in body.get("rules") or []:
+        rules = body.get("rules")
+        for rule in rules if isinstance(rules, list) else ():  # a schema may allow other members
             if isinstance(rule, dict) and "audienceId" in rule:
                 rule["audienceId"] = owner
 

@@ -83,3 +83,29 @@ def test_create_names_get_the_run_prefix_once():
     assert guard.prefixed({"name": ""}) == {"name": ""}  # an invalid name stays invalid
     assert guard.prefixed({"name": 3}) == {"name": 3}
     assert guard.prefixed(["not", "a", "dict"]) == ["not", "a", "dict"]
+
+
+@pytest.mark.parametrize("rules", [0.5, "x", None, {"audienceId": "other"}])
+def test_a_rule_body_whose_rules_member_is_not_a_list_is_left_as_it_is(rules):
+    """A schema-valid rule body may carry any other member; a fuzzed `rules: 0.5` once broke the hook."""
+    from types import SimpleNamespace
+
+    from contracts.guard import _align_rule_owner
+
+    body = {"audienceId": "made-up", "rules": rules}
+    case = SimpleNamespace(
+        path="/api/audiences/{audienceId}/rules/{ruleId}", path_parameters={"audienceId": "a1"}, body=body
+    )
+    _align_rule_owner(case)
+    assert body == {"audienceId": "a1", "rules": rules}
+
+
+def test_the_rules_of_a_rule_body_take_the_path_audience():
+    from types import SimpleNamespace
+
+    from contracts.guard import _align_rule_owner
+
+    body = {"rules": [{"audienceId": "x"}, {"other": 1}]}
+    case = SimpleNamespace(path="/api/audiences/{audienceId}/rules", path_parameters={"audienceId": "a1"}, body=body)
+    _align_rule_owner(case)
+    assert body == {"rules": [{"audienceId": "a1"}, {"other": 1}]}

@@ -80,10 +80,30 @@ class RecordSplitter:
     def feed(self, chunk: bytes) -> list[Record]:
         self.bytes_seen += len(chunk)
         out: list[Record] = []
+        data: bytes | None = chunk
+        while data is not None:  # a recovered runaway quote hands back the lines it had swallowed
+            data = self._scan(data, out)
+        return out
+
+    def close(self) -> list[Record]:
+        out: list[Record] = []
+        while self._parts and self._quotes & 1 and b"\n" in self._parts:
+            # The file ended inside a quote: the line that opened it is a malformed row, and every line
+            # after it is read again as its own record (none is silently absorbed).
+            data: bytes | None = self._recover(out)
+            while data is not None:
+                data = self._scan(data, out)
+        if self._parts or self._overflow:
+            out.append(self._emit())
+        return out
+
+    def _scan(self, chunk: bytes, out: list[Record]) -> bytes | None:
+        """Split `chunk` into `out`; bytes to scan again when a runaway quote was cut back to its line."""
         pieces = chunk.split(b"\n")
         tail = pieces.pop()
         limit = self.max_row_bytes
-        for piece in pieces:
+        rest = iter(pieces)
+        for piece in rest:
             if not self._parts and not self._overflow and len(piece) <= limit and not piece.count(b'"') & 1:
                 # Fast path, nearly every line: a whole record on one line, nothing pending.
                 self._number += 1
@@ -91,18 +111,26 @@ class RecordSplitter:
                     _new_record(Record, (self._number, piece[:-1] if piece.endswith(b"\r") else piece))
                 )
                 continue
+            if self._parts and self._size + len(piece) > limit and b"\n" in self._parts:
+                # A quote left open across lines outgrew the row limit: not one long row, a stray quote.
+                return self._recover(out) + b"\n".join([piece, *rest, tail])
             self._absorb(piece)
             if self._overflow or not self._quotes & 1:
                 out.append(self._emit())
             else:  # the line break sits inside a quoted field: it belongs to the record
                 self._absorb(b"\n")
+        if self._parts and self._size + len(tail) > limit and b"\n" in self._parts:
+            return self._recover(out) + tail
         self._absorb(tail)
-        return out
+        return None
 
-    def close(self) -> list[Record]:
-        if self._parts or self._overflow:
-            return [self._emit()]
-        return []
+    def _recover(self, out: list[Record]) -> bytes:
+        """Emit the held record's first line alone (its odd quote makes it a malformed row); return the
+        lines held after it, to be scanned again."""
+        first, _, after = b"".join(self._parts).partition(b"\n")
+        self._parts = [first]
+        out.append(self._emit())
+        return after
 
     def _absorb(self, piece: bytes) -> None:
         if not piece:

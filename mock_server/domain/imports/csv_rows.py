@@ -163,6 +163,8 @@ class RowParser:
         except UnicodeDecodeError:
             return RowError(record.number, _ENCODING)
         if '"' in text:
+            if text.count('"') & 1:  # a quote never closed (the splitter cut it back to its own line)
+                return RowError(record.number, _MALFORMED)
             self._line.text = text
             try:
                 fields = next(self._reader, [])

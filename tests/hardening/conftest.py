@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -93,3 +94,9 @@ def start_mock() -> Iterator[Start]:
     yield start
     for mock in started:
         mock.stop()
+
+
+@pytest.fixture
+def client(fanfare_mock: Any) -> Any:
+    """The in-process mock's client (the default tenant's key), for checks that need no live server."""
+    return fanfare_mock.client

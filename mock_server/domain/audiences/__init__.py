@@ -35,6 +35,8 @@ from mock_server.domain.audiences.predicate import (
 )
 from mock_server.domain.audiences.rules import (
     APPLICABLE,
+    MAX_GROUPS,
+    MAX_RULES,
     CheckedRule,
     Operator,
     Rule,
@@ -61,7 +63,9 @@ from mock_server.domain.audiences.tiers import (
 __all__ = (
     "APPLICABLE",
     "EMPTY",
+    "MAX_GROUPS",
     "MAX_PAGE_SIZE",
+    "MAX_RULES",
     "UNSET",
     "Audience",
     "AudienceCount",

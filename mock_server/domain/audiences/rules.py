@@ -26,6 +26,11 @@ from mock_server.domain.consumers import (
 )
 from mock_server.domain.kernel import IdFactory, Invalid, Issue
 
+#: What one audience may hold (declared as `maxItems` on every rule array of the spec): bounds the cost of
+#: a materialization, which evaluates each group over the whole consumer table.
+MAX_RULES = 100
+MAX_GROUPS = 20
+
 
 class Operator(StrEnum):
     EQUALS = "EQUALS"
@@ -207,9 +212,12 @@ def build_rules(
     *,
     after_position: int = -1,
     prefix: str = "rules",
+    kept: Sequence[Rule] = (),
 ) -> list[Rule]:
-    """Check client rules and give them ids, groups and positions."""
+    """Check client rules and give them ids, groups and positions; `kept` are the audience's rules that
+    stay beside them (for the limits)."""
     check_inputs(inputs, prefix)
+    check_limits(inputs, kept, prefix)
     default_group = ids.new() if any(not r.group_id for r in inputs) else ""
     rules = []
     for i, rule in enumerate(inputs):
@@ -225,6 +233,25 @@ def build_rules(
             )
         )
     return rules
+
+
+def check_limits(inputs: Sequence[RuleInput], kept: Sequence[Rule] = (), prefix: str = "rules") -> None:
+    """At most MAX_RULES rules in at most MAX_GROUPS groups, counting the rules the audience keeps."""
+    where = prefix or "rules"
+    total = len(kept) + len(inputs)
+    if total > MAX_RULES:
+        raise Invalid(
+            "Too many rules",
+            (Issue(where, f"An audience holds at most {MAX_RULES} rules; this would make {total}"),),
+        )
+    groups = {r.group_id for r in kept} | {r.group_id for r in inputs if r.group_id}
+    if any(not r.group_id for r in inputs):
+        groups.add("")  # the one new group the server assigns
+    if len(groups) > MAX_GROUPS:
+        raise Invalid(
+            "Too many rule groups",
+            (Issue(where, f"An audience holds at most {MAX_GROUPS} groups; this would make {len(groups)}"),),
+        )
 
 
 def ordered(rules: Sequence[Rule]) -> tuple[Rule, ...]:

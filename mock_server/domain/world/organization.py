@@ -160,7 +160,9 @@ class Organization:
     def add_rules(self, audience_id: str, inputs: Sequence[RuleInput], prefix: str = "rules") -> list[Rule]:
         audience = self._active(audience_id)
         top = max((r.position for r in audience.rules), default=-1)
-        added = build_rules(inputs, audience_id, self.ids, after_position=top, prefix=prefix)
+        added = build_rules(
+            inputs, audience_id, self.ids, after_position=top, prefix=prefix, kept=audience.rules
+        )
         self._set_rules(audience, (*audience.rules, *added))
         return added
 
@@ -182,7 +184,8 @@ class Organization:
             group_id=rule.group_id if patch.group_id is UNSET else patch.group_id,
             position=rule.position if patch.position is UNSET else patch.position,
         )
-        (checked,) = build_rules([merged], audience_id, self.ids, prefix="")
+        others = [r for r in audience.rules if r.id != rule_id]
+        (checked,) = build_rules([merged], audience_id, self.ids, prefix="", kept=others)
         new_rule = dataclasses.replace(checked, id=rule.id)
         self._set_rules(audience, [new_rule if r.id == rule_id else r for r in audience.rules])
         return new_rule

@@ -8,6 +8,7 @@ rules (a tenant reset, that tenant's); the journal outlives resets (it records t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,7 @@ class MockState:
         for source in scenarios:
             self.scenarios.load(self, source)
         if scenarios:
-            self.world.warm(self._seeding_progress())
+            self._warm(self.world)
 
     @property
     def clock(self) -> Clock:
@@ -81,18 +82,20 @@ class MockState:
         world = World(seed, consumers, clock, self.keys, consumer_source)
         self._hook(world)
         if warm:
-            world.warm(self._seeding_progress())
+            self._warm(world)
         return world
 
-    def _seeding_progress(self) -> Callable[[int, int], None] | None:
-        say = self._progress
-        if say is None:
-            return None
-
-        def report(done: int, total: int) -> None:
-            say(f"  seeding consumers: {done:,}/{total:,}")
-
-        return report
+    def _warm(self, world: World) -> None:
+        """Seed the pinned organizations now, one progress line each, named by its masked key."""
+        pinned = sorted(world.pinned or ())
+        for n, tenant_hash in enumerate(pinned, 1):
+            started = time.monotonic()
+            world.organization_for_hash(tenant_hash)
+            if self._progress is not None:
+                self._progress(
+                    f"  organization {n}/{len(pinned)} {self.tenant_label(tenant_hash)}: "
+                    f"{world.consumers_per_org:,} consumers seeded in {time.monotonic() - started:.1f} s"
+                )
 
     def tenant_label(self, tenant_hash: str) -> str:
         """How the dashboard names a tenant: its key redacted as the journal shows it, once seen."""

@@ -14,6 +14,14 @@ import httpx
 import pytest
 
 
+def sorted_labels(keys: tuple[str, ...]) -> list[str]:
+    """The masked keys in the order the mock seeds them (by key hash)."""
+    from mock_server.domain.world import key_hash
+    from mock_server.web.security import redact
+
+    return [redact(key) for key in sorted(keys, key=key_hash)]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -37,7 +45,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
             "--consumers",
             "500",
             "--keys",
-            "sk_test_one,sk_test_two",
+            "sk_test_one_0000aaaa,sk_test_two_0000bbbb",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -69,14 +77,14 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
 
 def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: tuple) -> None:
     process, base, _ = served
-    one = {"Authorization": "Bearer sk_test_one"}
+    one = {"Authorization": "Bearer sk_test_one_0000aaaa"}
     audience = httpx.post(f"{base}/api/v1/audiences", headers=one, json={"name": "VIP", "type": "STATIC"})
     assert audience.status_code == 201, audience.text
     same = httpx.get(f"{base}/api/audiences/{audience.json()['id']}", headers=one)
     assert same.json()["type"] == "STATIC_LIST"
     assert (
         httpx.get(
-            f"{base}/api/audiences/{audience.json()['id']}", headers={"Authorization": "Bearer sk_test_two"}
+            f"{base}/api/audiences/{audience.json()['id']}", headers={"Authorization": "Bearer sk_test_two_0000bbbb"}
         ).status_code
         == 404
     )
@@ -97,8 +105,14 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     assert process.returncode == 0, output
     assert f"fanfare-mock serving {base}" in output
     assert "POST /api/v1/audiences 201" in output, "one log line per request"
-    assert "sk_test_one" not in output, "secret keys are never logged"
-    assert "seeding consumers" in output, "pinned organizations are seeded at start with progress"
+    assert "sk_test_one_0000aaaa" not in output, "secret keys are never logged"
+    seeded = [line.strip() for line in output.splitlines() if "consumers seeded" in line]
+    # one progress line per pinned organization, named by its masked key (the key itself never shows)
+    assert [line.split(":")[0] for line in seeded] == [
+        f"organization {n}/2 {label}" for n, label in enumerate(sorted_labels(("sk_test_one_0000aaaa", "sk_test_two_0000bbbb")), 1)
+    ], output
+    assert all("500 consumers seeded in" in line for line in seeded), seeded
+    assert {"sk_test_…aaaa", "sk_test_…bbbb"} == {line.split()[2].rstrip(":") for line in seeded}
 
 
 def test_the_server_answers_within_ten_seconds_of_starting(served: tuple) -> None:

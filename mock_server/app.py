@@ -30,17 +30,25 @@ from mock_server.control.access import (
     forbidden_rule,
     levels_of,
 )
-from mock_server.domain.kernel import DEFAULT_START
+from mock_server.domain.kernel import DEFAULT_START, Unauthorized
 from mock_server.handlers.routes import handlers
 from mock_server.handlers.tenancy import Served
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.state import MockState
 from mock_server.web.assembly import build_app
 from mock_server.web.calls import Around
+from mock_server.web.error_table import ErrorRule
 from mock_server.web.middleware import Middleware
+from mock_server.web.security import BearerAuth, redact
 from mock_server.web.shell import Shell
 
 __all__ = ["create_app"]
+
+#: What a 401 tells the caller is accepted, when the mock takes any key (`--keys` narrows it).
+ANY_SECRET_KEY = (
+    "Send Authorization: Bearer sk_test_... (or sk_live_...): any secret key is accepted, "
+    "and each distinct key is its own organization"
+)
 
 if TYPE_CHECKING:
 
@@ -107,6 +115,7 @@ def create_app(
         state.public_url = public_url.rstrip("/")
     policy = ControlPolicy(control_token, keys, control_cors_origins, public_url)
     arounds.append(control_access(policy, levels_of(documents[1])))
+    hint = ANY_SECRET_KEY if keys is None else accepted_keys(keys)
     table, call_arounds = handlers(), [override_hook(declared)]
     replica, errors = None, None
     if store is not None:
@@ -125,7 +134,8 @@ def create_app(
         arounds=arounds,
         call_arounds=call_arounds,
         middleware=middleware,
-        errors={Forbidden: forbidden_rule, **(errors or {})},
+        errors={Forbidden: forbidden_rule, Unauthorized: _unauthorized_rule(hint), **(errors or {})},
+        auth=BearerAuth(hint=hint),
     )
     if replica is not None:
         from mock_server.store.wiring import recover
@@ -136,6 +146,17 @@ def create_app(
         if progress is not None:
             progress(f"  world recovered from {replica.log.where} ({replayed:,} commands replayed)")
     return app
+
+
+def accepted_keys(keys: Sequence[str]) -> str:
+    """A 401's hint on a mock started with `--keys`: which keys it takes, masked."""
+    shown = ", ".join(sorted({redact(key) or "" for key in keys}))
+    return f"This mock accepts only the secret keys it was started with (--keys): {shown}"
+
+
+def _unauthorized_rule(hint: str) -> ErrorRule:
+    """A key outside the pinned set: the 401 says which keys are accepted."""
+    return ErrorRule(401, lambda error, envelope, body: envelope.error(getattr(error, "message", None) or str(error), message=hint))
 
 
 def _access_log(entry: JournalEntry) -> None:

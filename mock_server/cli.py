@@ -335,6 +335,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"  dashboard http://{host}:{args.port}/_mock/   API docs http://{host}:{args.port}/docs", flush=True
     )
+    print(
+        f"  specs http://{host}:{args.port}/openapi.json (Admin API)   "
+        f"http://{host}:{args.port}/_mock/openapi.json (control plane)   what is served: GET /",
+        flush=True,
+    )
     if app is None:
         print(f"  {args.workers} workers on one world in {store}", flush=True)
         app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica

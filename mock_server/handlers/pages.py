@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -44,13 +45,33 @@ async def dashboard(call: Call) -> Reply:
     return Reply(200, _description())
 
 
+async def description(call: Call) -> Reply:
+    """`GET /` and `GET /_mock`: what this mock serves, for anyone who asks."""
+    return Reply(200, _description())
+
+
+@cache
 def _description() -> dict[str, object]:
-    """For a client that is not a browser: where things are, and the control plane's operations."""
+    """Where things are: the two families, the documents, the pages and the control plane's operations."""
     document = fanfare_spec.load("mock")
     return {
-        "dashboard": "/_mock/ (in a browser)",
-        "docs": "/docs",
+        "name": "fanfare-mock",
+        "version": version("fanfare-mock"),
+        "families": [
+            {
+                "name": "guide",
+                "basePath": "/api/v1",
+                "description": "The developer guide's dialect: bare-array lists, STATIC, creates answer 201",
+            },
+            {
+                "name": "reference",
+                "basePath": "/api",
+                "description": "The API reference's dialect: {data, pageInfo} lists, STATIC_LIST, creates answer 200",
+            },
+        ],
         "openapi": {"adminApi": "/openapi.json", "controlPlane": "/_mock/openapi.json"},
+        "docs": "/docs",
+        "dashboard": "/_mock/",
         "operations": [
             {
                 "method": method.upper(),

@@ -81,6 +81,8 @@ CONTROL_ROUTES: dict[str, Handler] = {
     "getMockJournal": control.query_journal,
     "deleteMockJournal": control.clear_journal,
     "getMockIndex": pages.dashboard,
+    "getIndex": pages.description,
+    "getMock": pages.description,
     "getMockUiByAsset": pages.dashboard_asset,
     "getDocs": pages.docs,
     "getDocsByAsset": pages.docs_asset,

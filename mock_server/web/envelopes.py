@@ -25,7 +25,7 @@ _MAX_INPUT_BYTES = 1024
 class Envelope(Protocol):
     """A family's error dialect."""
 
-    def error(self, message: str, **extra: Any) -> dict[str, Any]:
+    def error(self, message: str, /, **extra: Any) -> dict[str, Any]:
         """Any non-validation error: `{"error": message, **extra}`."""
         ...
 
@@ -44,7 +44,7 @@ class DetailsEnvelope:
     def __init__(self, title: str = "Validation failed") -> None:
         self.title = title
 
-    def error(self, message: str, **extra: Any) -> dict[str, Any]:
+    def error(self, message: str, /, **extra: Any) -> dict[str, Any]:
         return {"error": message, **extra}
 
     def validation(
@@ -62,7 +62,7 @@ class IssuesEnvelope:
 
     __slots__ = ()
 
-    def error(self, message: str, **extra: Any) -> dict[str, Any]:
+    def error(self, message: str, /, **extra: Any) -> dict[str, Any]:
         return {"error": message, **extra}
 
     def validation(

@@ -15,7 +15,7 @@ __all__ = ["Rejection"]
 
 class Rejection(Exception):
     """`problems` non-empty: a validation failure (the family's validation envelope); else `message`
-    becomes `{"error": message}`."""
+    becomes `{"error": message}` (with `"message": detail` when there is one)."""
 
     def __init__(
         self,
@@ -24,8 +24,10 @@ class Rejection(Exception):
         message: str,
         problems: Sequence[Problem] = (),
         headers: dict[str, str] | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.detail = detail
         self.status = status
         self.outcome = outcome
         self.message = message
@@ -61,5 +63,5 @@ class Rejection(Exception):
         return cls(415, "unsupported_media_type", f"Unsupported Content-Type {got}: expected {accepted}")
 
     @classmethod
-    def unauthenticated(cls, message: str) -> Rejection:
-        return cls(401, "unauthenticated", message, headers={"WWW-Authenticate": "Bearer"})
+    def unauthenticated(cls, message: str, hint: str | None = None) -> Rejection:
+        return cls(401, "unauthenticated", message, headers={"WWW-Authenticate": "Bearer"}, detail=hint)

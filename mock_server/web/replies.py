@@ -65,6 +65,8 @@ def rendered(rejection: Rejection, envelope: Envelope) -> Reply:
     """A refused request as its reply: the validation envelope when there are problems, else `{error}`."""
     if rejection.problems:
         body = envelope.validation(rejection.problems, rejection.roots)
+    elif rejection.detail:
+        body = envelope.error(rejection.message, message=rejection.detail)
     else:
         body = envelope.error(rejection.message)
     return Reply(rejection.status, body, headers=rejection.headers)

@@ -10,6 +10,7 @@ segment; each segment is then percent-decoded (UTF-8). A parameter matches any n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
@@ -116,6 +117,29 @@ class Router(Generic[T]):
             self._recent.clear()
         self._recent[raw_path] = found
         return found
+
+
+    def closest(self, raw_path: bytes, cutoff: float = 0.8) -> str | None:
+        """The known template most like a path that matched none (a typo, a missing or extra segment),
+        or None when nothing is close. Each template is compared with the path written through it (its
+        parameters take the path's segments), so only the literal parts count."""
+        segments = split_path(raw_path)
+        if not segments:
+            return None
+        path = "/" + "/".join(segments)
+        best, score = None, cutoff
+        for template in self.entries:
+            parts = template[1:].split("/")
+            if abs(len(parts) - len(segments)) > 1:
+                continue
+            concrete = "/" + "/".join(
+                segments[i] if part.startswith("{") and i < len(segments) else part
+                for i, part in enumerate(parts)
+            )
+            ratio = SequenceMatcher(None, path, concrete, autojunk=False).ratio()
+            if ratio > score:
+                best, score = template, ratio
+        return best
 
 
 def _walk(node: _Node[T], segments: list[str], index: int, values: list[str]) -> PathEntry[T] | None:

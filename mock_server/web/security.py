@@ -28,11 +28,12 @@ _SECRET = re.compile(rb"sk_(?:live|test)_[A-Za-z0-9_]{1,200}")
 
 
 class AuthFailure(Exception):
-    """The request's credentials do not pass; `message` is the 401's `error`."""
+    """The request's credentials do not pass; `message` is the 401's `error`, `hint` what is accepted."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,27 +66,34 @@ def requirement_of(document: dict[str, Any], definition: dict[str, Any], where: 
 
 
 class BearerAuth:
-    """Checks an `Authorization` header value; `secret` is the pattern a secret key must match in full."""
+    """Checks an `Authorization` header value; `secret` is the pattern a secret key must match in full,
+    `hint` (optional) what a 401 tells the caller is accepted (the guide's `message`)."""
 
-    __slots__ = ("_publishable", "_secret")
+    __slots__ = ("_publishable", "_secret", "hint")
 
-    def __init__(self, secret: re.Pattern[bytes] = _SECRET, publishable_prefix: bytes = b"pk_") -> None:
+    def __init__(
+        self,
+        secret: re.Pattern[bytes] = _SECRET,
+        publishable_prefix: bytes = b"pk_",
+        hint: str | None = None,
+    ) -> None:
         self._secret = secret
         self._publishable = publishable_prefix
+        self.hint = hint
 
     def authenticate(self, authorization: bytes | None) -> str:
         """The secret key, or `AuthFailure`."""
         if not authorization:
-            raise AuthFailure(AUTHENTICATION_REQUIRED)
+            raise AuthFailure(AUTHENTICATION_REQUIRED, self.hint)
         scheme, _, token = authorization.strip().partition(b" ")
         token = token.strip()
         if scheme.lower() != b"bearer" or not token:
-            raise AuthFailure(AUTHENTICATION_REQUIRED)
+            raise AuthFailure(AUTHENTICATION_REQUIRED, self.hint)
         if self._secret.fullmatch(token):
             return token.decode("ascii")
         if token.startswith(self._publishable):
-            raise AuthFailure(SECRET_KEY_REQUIRED)
-        raise AuthFailure(AUTHENTICATION_REQUIRED)
+            raise AuthFailure(SECRET_KEY_REQUIRED, self.hint)
+        raise AuthFailure(AUTHENTICATION_REQUIRED, self.hint)
 
 
 def redact(key: str | None) -> str | None:

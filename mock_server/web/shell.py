@@ -224,7 +224,7 @@ class Shell:
                     secret_key = self._auth.authenticate(authorization)
                 except AuthFailure as failure:
                     if auth.required:
-                        raise Rejection.unauthenticated(failure.message) from None
+                        raise Rejection.unauthenticated(failure.message, failure.hint) from None
             exchange.secret_key = secret_key
         parameters = compiled.parameters
         if parameters is not None:
@@ -304,7 +304,11 @@ class Shell:
         envelope = self._families.of(exchange.path).envelope
         if entry is None:
             exchange.outcome = "not_found"
-            return Reply(404, envelope.error("Not found"))
+            closest = self._router.closest(exchange.path.encode())
+            if closest is None:
+                return Reply(404, envelope.error("Not found"))
+            hint = f"No route {exchange.method} {exchange.path}; the closest known route is {closest}"
+            return Reply(404, envelope.error("Not found", message=hint))
         exchange.outcome = "method_not_allowed"
         return Reply(
             405, envelope.error(f"Method {exchange.method} not allowed"), headers={"Allow": entry.allow}

@@ -104,6 +104,8 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert f"fanfare-mock serving {base}" in output
+    assert f"specs {base}/openapi.json (Admin API)   {base}/_mock/openapi.json (control plane)" in output
+    assert f"control plane {base}/_mock/..." in output
     assert "POST /api/v1/audiences 201" in output, "one log line per request"
     assert "sk_test_one_0000aaaa" not in output, "secret keys are never logged"
     seeded = [line.strip() for line in output.splitlines() if "consumers seeded" in line]

@@ -147,12 +147,30 @@ def test_another_tenant_cannot_see_the_audience(client: Any, other: Any) -> None
     assert other.get("/api/v1/audiences").json() == []
 
 
-def test_auth_errors(fanfare_mock: Any) -> None:
+ACCEPTED = (
+    "Send Authorization: Bearer sk_test_... (or sk_live_...): any secret key is accepted, "
+    "and each distinct key is its own organization"
+)
+
+
+def test_auth_errors_say_what_is_accepted(fanfare_mock: Any) -> None:
     anonymous = fanfare_mock.client_for(None)
-    assert anonymous.get("/api/v1/audiences").json() == {"error": "Authentication required"}
+    assert anonymous.get("/api/v1/audiences").json() == {"error": "Authentication required", "message": ACCEPTED}
     publishable = fanfare_mock.client_for("pk_test_abc")
     response = publishable.get("/api/audiences")
-    assert response.status_code == 401 and response.json() == {"error": "Secret key required"}
+    assert response.status_code == 401
+    assert response.json() == {"error": "Secret key required", "message": ACCEPTED}
+
+
+@pytest.mark.fanfare(keys=["sk_test_pinned_0000a1b2", "sk_test_pinned_0000c3d4"])
+def test_a_mock_with_pinned_keys_names_them_masked_on_a_401(fanfare_mock: Any) -> None:
+    accepted = "This mock accepts only the secret keys it was started with (--keys): sk_test_…a1b2, sk_test_…c3d4"
+    for key in (None, "sk_test_stranger_0000ffff"):
+        for path in ("/api/v1/audiences", "/api/audiences"):
+            response = fanfare_mock.client_for(key).get(path)
+            assert response.status_code == 401, response.text
+            assert response.json()["message"] == accepted
+            assert "pinned_0000" not in response.text
 
 
 def test_rules_with_groups_and_every_reference_rule_operation(client: Any) -> None:

@@ -36,6 +36,21 @@ def test_other_clients_get_the_description(control: Any) -> None:
     ).items()
 
 
+@pytest.mark.parametrize("path", ["/", "/_mock"])
+def test_the_root_and_the_control_plane_describe_what_is_served(control: Any, path: str) -> None:
+    for accept in ("application/json", HTML["Accept"], "*/*"):
+        described = control.get(path, headers={"Accept": accept})
+        assert described.status_code == 200, described.text
+        body = described.json()
+        assert [(f["name"], f["basePath"]) for f in body["families"]] == [("guide", "/api/v1"), ("reference", "/api")]
+        assert body["openapi"] == {"adminApi": "/openapi.json", "controlPlane": "/_mock/openapi.json"}
+        assert (body["docs"], body["dashboard"]) == ("/docs", "/_mock/")
+        paths = {op["path"] for op in body["operations"]}
+        assert {"/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"} <= paths
+        for where in (body["openapi"]["adminApi"], body["openapi"]["controlPlane"], body["docs"]):
+            assert control.get(where).status_code == 200, where  # every place it names is served
+
+
 @pytest.mark.parametrize(
     ("name", "media_type"),
     [("app.js", "text/javascript"), ("app.css", "text/css"), ("icon.svg", "image/svg+xml")],

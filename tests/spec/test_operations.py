@@ -32,8 +32,8 @@ def expected_operation_id(method: str, path: str) -> str:
             words.append("By" + name[:1].upper() + name[1:])
         else:
             words.extend(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", segment) if part)
-    if path.endswith("/") and path != "/":
-        words.append("Index")  # a folder's index page: `/_mock/` is getMockIndex, `/_mock` getMock
+    if path.endswith("/"):
+        words.append("Index")  # a folder's index page: `/_mock/` is getMockIndex, `/_mock` getMock, `/` getIndex
     return method + "".join(words)
 
 
@@ -49,6 +49,7 @@ def test_the_d1_rule_on_known_ids() -> None:
     )
     assert expected_operation_id("post", "/_mock/reset") == "postMockReset"
     assert expected_operation_id("get", "/_mock/") == "getMockIndex"
+    assert expected_operation_id("get", "/") == "getIndex"
 
 
 def resolve(node: Any) -> Any:

@@ -58,14 +58,28 @@ def _synced_list(ctx: ScenarioContext) -> dict[str, Any]:
 
 @scenario("sync_in_progress_is_409")
 def sync_in_progress(ctx: ScenarioContext) -> None:
-    """While a sync of a list is pending, another sync of it is a 409."""
+    """While a sync of a list is pending, another sync of it is a 409, and `/status` says it is in
+    progress (`syncStatus: PENDING` with `inProgress: true`)."""
     fam = ctx.fam
     ctx.require("post", fam.path("/audiences/{audienceId}/sync"))
     audience = _synced_list(ctx)
     path = fam.path(f"/audiences/{audience['id']}/sync")
+
+    def status() -> Mapping[str, Any]:
+        read = ctx.json(ctx.client.get(fam.path(f"/audiences/{audience['id']}/status")))
+        read = read if isinstance(read, Mapping) else {}
+        ctx.expect(
+            read.get("syncStatus") != "PENDING" or read.get("inProgress") is True,
+            "Status and sync disagree on a sync in progress",
+            f"/status says syncStatus {read.get('syncStatus')!r} with inProgress {read.get('inProgress')!r}: "
+            "a pending sync is work in progress (a re-sync is refused as already in progress)",
+        )
+        return read
+
     first = ctx.client.post(path)
     if first.status_code == 409:
-        return  # the import's own sync is still pending: exactly the rule
+        status()  # the import's own sync is still pending: exactly the rule, if the status agrees
+        return
     ctx.expect_status(first, 200, "Sync of a synced list refused")
     started = ctx.json(first)
     ctx.expect(
@@ -73,11 +87,8 @@ def sync_in_progress(ctx: ScenarioContext) -> None:
         "Sync start is not {success: true, status: PENDING}",
         repr(started),
     )
-    status = ctx.json(ctx.client.get(fam.path(f"/audiences/{audience['id']}/status")))
-    pending = isinstance(status, Mapping) and (
-        status.get("syncStatus") == "PENDING" or status.get("inProgress")
-    )
-    if not pending:
+    after = status()
+    if not (after.get("syncStatus") == "PENDING" or after.get("inProgress")):
         raise ScenarioSkip("the target finished the sync before a second one could be sent")
     second = ctx.client.post(path)
     ctx.expect_status(second, 409, "Second sync accepted while one is in progress")

@@ -494,6 +494,16 @@ def sync_twice() -> Fault:
     return Func(after=after)
 
 
+def sync_progress_hidden() -> Fault:
+    """The status of a synced list says `inProgress: false` while its sync is pending (the first wave's bug)."""
+
+    def after(ex: Exchange) -> None:
+        if ex.matches("GET", AUD + "/status") and ex.status == 200:
+            _edit_json(ex, lambda body: body.update(inProgress=False) if isinstance(body, dict) else None)
+
+    return Func(after=after)
+
+
 class TiersOverlap(Fault):
     """Every tier after the first also reports the first tier's members (and count)."""
 
@@ -1037,6 +1047,15 @@ CATALOGUE: tuple[FaultRow, ...] = (
         "sync_twice",
         "a second sync while one is pending is accepted",
         sync_twice,
+        "sync_in_progress_is_409",
+        "scenario",
+        scenarios=("sync_in_progress_is_409",),
+        family="both",
+    ),
+    FaultRow(
+        "sync_progress_hidden",
+        "the status says not in progress while a sync is pending",
+        sync_progress_hidden,
         "sync_in_progress_is_409",
         "scenario",
         scenarios=("sync_in_progress_is_409",),

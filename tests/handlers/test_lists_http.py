@@ -207,3 +207,26 @@ def test_an_upload_over_10_mb_is_413_and_changes_nothing(client: Any) -> None:
     assert response.status_code == 413, response.text
     assert "10 MB" in response.json()["error"]
     assert client.get(f"/api/audiences/{audience['id']}/count").json()["count"] == 0
+
+
+@pytest.mark.parametrize("family", ["/api/v1", "/api"])
+def test_status_and_resync_agree_on_a_sync_in_progress(client: Any, fanfare_mock: Any, family: str) -> None:
+    """While a sync is pending, `/status` says `inProgress: true` and a re-sync is the 409; once it is
+    done both say it is not (issue: the status said `inProgress: false` beside the 409)."""
+    fanfare_mock.jobs.progression("sync", "afterSeconds", seconds=120)
+    result = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP"]}), 200)
+    source_id = result["imported"][0]["syncSourceId"]
+    audience = next(a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id)
+    path = f"{family}/audiences/{audience['id']}"
+
+    def agree(in_progress: bool) -> None:
+        status = client.get(f"{path}/status").json()
+        assert (status["syncStatus"] == "PENDING", status["inProgress"]) == (in_progress, in_progress), status
+
+    agree(True)
+    assert client.post(f"{path}/sync").status_code == 409
+    agree(True)
+    fanfare_mock.clock.advance(121)
+    agree(False)
+    assert client.post(f"{path}/sync").status_code == 200
+    agree(True)

@@ -34,6 +34,7 @@ from mock_server.domain.audiences import (
     Rule,
     RuleInput,
     RulePatch,
+    SyncStatus,
     as_positions,
     audience_in,
     audience_out,
@@ -256,7 +257,8 @@ class Organization:
             last_refreshed_at=audience.last_refreshed_at,
             refresh_interval_seconds=audience.refresh_interval_seconds,
             stale=dynamic and self._stale(audience),
-            in_progress=False,
+            # a sync pending or running (shown as PENDING) is work in progress: a re-sync is a 409 then
+            in_progress=sync_status is SyncStatus.PENDING,
             pending_shards=0 if dynamic else None,
         )
 

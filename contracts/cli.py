@@ -310,6 +310,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args)
 
 
+def _hypothesis_storage_outside_the_working_directory() -> None:
+    """Hypothesis keeps a cache in `./.hypothesis` by default; a CLI run leaves nothing in the user's
+    folder: it goes to the user's cache directory (HYPOTHESIS_STORAGE_DIRECTORY still wins)."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    set_hypothesis_home_dir(cache / "fanfare-contract" / "hypothesis")
+
+
 def _run(args: argparse.Namespace) -> int:
     from contracts.options import ALL_PHASES, RunOptions
     from contracts.report import summary_text
@@ -353,7 +364,14 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"fanfare-contract: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    from contracts.preflight import preflight
+
+    problem = preflight(options)
+    if problem is not None:  # before any fuzzing: one line, not thousands of connection errors
+        print(f"fanfare-contract: error: {problem}", file=sys.stderr)
+        return USAGE_ERROR
     _interrupt_on_sigterm()
+    _hypothesis_storage_outside_the_working_directory()
     result = run_suite(options, _progress(args.quiet))
     print(summary_text(result))
     if args.junit_xml:

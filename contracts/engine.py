@@ -296,8 +296,14 @@ def run_schemathesis(
                     guard.count_unadmitted(extra)
                 collector.scenario(event)
                 failed = sum(1 for check in event.checks if check.status == EngineRun.FAILURE)
-                mark = "FAILED" if failed else event.status
-                progress(f"  [{event.phase}] {event.label}: {len(event.cases)} cases, {mark}")
+                if event.status == "skip" and not failed:
+                    # Not a skipped test: this phase had nothing to generate for the operation (the
+                    # other phases test it; an operation no phase reached is counted as skipped).
+                    why = f" ({event.skip_reason})" if event.skip_reason else ""
+                    progress(f"  [{event.phase}] {event.label}: nothing to generate in this phase{why}")
+                else:
+                    mark = "FAILED" if failed else event.status
+                    progress(f"  [{event.phase}] {event.label}: {len(event.cases)} cases, {mark}")
             elif event.kind == "error":
                 collector.error(event)
             elif event.kind == "fatal":

@@ -62,7 +62,7 @@ def junit_xml(result: RunResult) -> str:
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in result.outcomes:
         groups[_suite_name(outcome)].append(outcome)
-    extra = _run_outcomes(result)
+    extra = result.run_outcomes()
     if extra:
         groups["run"].extend(extra)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -93,55 +93,6 @@ def junit_xml(result: RunResult) -> str:
         root.set(key, str(value))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def _run_outcomes(result: RunResult) -> list[Outcome]:
-    """The run's own verdicts as tests: cleanup, completeness and run errors."""
-    outcomes: list[Outcome] = []
-    if not result.read_only:
-        cleanup = Outcome(
-            suite="run",
-            family=None,
-            subject="cleanup",
-            check="cleanup",
-            status=Status.PASSED,
-            runs=len(result.cleaned),
-        )
-        if result.leftovers:
-            cleanup.status = Status.FAILED
-            cleanup.problems = [
-                Problem(
-                    title=f"Left behind: {item.kind} {item.id}",
-                    message=f"{item.name or ''} {item.cleanup_error or ''}".strip(),
-                )
-                for item in result.leftovers
-            ]
-        outcomes.append(cleanup)
-    if result.incomplete or result.interrupted:
-        outcomes.append(
-            Outcome(
-                suite="run",
-                family=None,
-                subject="complete",
-                check="complete",
-                status=Status.ERROR,
-                problems=[
-                    Problem(title="The run did not finish", message=result.incomplete or "interrupted")
-                ],
-            )
-        )
-    for n, error in enumerate(result.errors, 1):
-        outcomes.append(
-            Outcome(
-                suite="run",
-                family=None,
-                subject="error",
-                check=f"run error {n}",
-                status=Status.ERROR,
-                problems=[Problem(title=error.split(":")[0], message=error)],
-            )
-        )
-    return outcomes
 
 
 def write_junit(result: RunResult, path: Path) -> None:

@@ -102,3 +102,52 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return 0 if self.conforms else 1
+
+    def run_outcomes(self) -> list[Outcome]:
+        """The run's own verdicts as tests (cleanup, completeness, run errors): the JUnit file and the
+        summary count them with the outcomes."""
+        outcomes: list[Outcome] = []
+        if not self.read_only:
+            cleanup = Outcome(
+                suite="run",
+                family=None,
+                subject="cleanup",
+                check="cleanup",
+                status=Status.PASSED,
+                runs=len(self.cleaned),
+            )
+            if self.leftovers:
+                cleanup.status = Status.FAILED
+                cleanup.problems = [
+                    Problem(
+                        title=f"Left behind: {item.kind} {item.id}",
+                        message=f"{item.name or ''} {item.cleanup_error or ''}".strip(),
+                    )
+                    for item in self.leftovers
+                ]
+            outcomes.append(cleanup)
+        if self.incomplete or self.interrupted:
+            outcomes.append(
+                Outcome(
+                    suite="run",
+                    family=None,
+                    subject="complete",
+                    check="complete",
+                    status=Status.ERROR,
+                    problems=[
+                        Problem(title="The run did not finish", message=self.incomplete or "interrupted")
+                    ],
+                )
+            )
+        for n, error in enumerate(self.errors, 1):
+            outcomes.append(
+                Outcome(
+                    suite="run",
+                    family=None,
+                    subject="error",
+                    check=f"run error {n}",
+                    status=Status.ERROR,
+                    problems=[Problem(title=error.split(":")[0], message=error)],
+                )
+            )
+        return outcomes

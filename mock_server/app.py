@@ -156,7 +156,12 @@ def accepted_keys(keys: Sequence[str]) -> str:
 
 def _unauthorized_rule(hint: str) -> ErrorRule:
     """A key outside the pinned set: the 401 says which keys are accepted."""
-    return ErrorRule(401, lambda error, envelope, body: envelope.error(getattr(error, "message", None) or str(error), message=hint))
+    return ErrorRule(
+        401,
+        lambda error, envelope, body: envelope.error(
+            getattr(error, "message", None) or str(error), message=hint
+        ),
+    )
 
 
 def _access_log(entry: JournalEntry) -> None:

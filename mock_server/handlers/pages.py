@@ -66,7 +66,9 @@ def _description() -> dict[str, object]:
             {
                 "name": "reference",
                 "basePath": "/api",
-                "description": "The API reference's dialect: {data, pageInfo} lists, STATIC_LIST, creates answer 200",
+                "description": (
+                    "The API reference's dialect: {data, pageInfo} lists, STATIC_LIST, creates answer 200"
+                ),
             },
         ],
         "openapi": {"adminApi": "/openapi.json", "controlPlane": "/_mock/openapi.json"},

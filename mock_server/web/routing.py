@@ -118,7 +118,6 @@ class Router(Generic[T]):
         self._recent[raw_path] = found
         return found
 
-
     def closest(self, raw_path: bytes, cutoff: float = 0.8) -> str | None:
         """The known template most like a path that matched none (a typo, a missing or extra segment),
         or None when nothing is close. Each template is compared with the path written through it (its

@@ -84,7 +84,8 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     assert same.json()["type"] == "STATIC_LIST"
     assert (
         httpx.get(
-            f"{base}/api/audiences/{audience.json()['id']}", headers={"Authorization": "Bearer sk_test_two_0000bbbb"}
+            f"{base}/api/audiences/{audience.json()['id']}",
+            headers={"Authorization": "Bearer sk_test_two_0000bbbb"},
         ).status_code
         == 404
     )
@@ -111,7 +112,8 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     seeded = [line.strip() for line in output.splitlines() if "consumers seeded" in line]
     # one progress line per pinned organization, named by its masked key (the key itself never shows)
     assert [line.split(":")[0] for line in seeded] == [
-        f"organization {n}/2 {label}" for n, label in enumerate(sorted_labels(("sk_test_one_0000aaaa", "sk_test_two_0000bbbb")), 1)
+        f"organization {n}/2 {label}"
+        for n, label in enumerate(sorted_labels(("sk_test_one_0000aaaa", "sk_test_two_0000bbbb")), 1)
     ], output
     assert all("500 consumers seeded in" in line for line in seeded), seeded
     assert {"sk_test_…aaaa", "sk_test_…bbbb"} == {line.split()[2].rstrip(":") for line in seeded}

@@ -495,7 +495,7 @@ def sync_twice() -> Fault:
 
 
 def sync_progress_hidden() -> Fault:
-    """The status of a synced list says `inProgress: false` while its sync is pending (the first wave's bug)."""
+    """A synced list's status says `inProgress: false` while its sync is pending (the first wave's bug)."""
 
     def after(ex: Exchange) -> None:
         if ex.matches("GET", AUD + "/status") and ex.status == 200:

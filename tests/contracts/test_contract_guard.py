@@ -106,6 +106,8 @@ def test_the_rules_of_a_rule_body_take_the_path_audience():
     from contracts.guard import _align_rule_owner
 
     body = {"rules": [{"audienceId": "x"}, {"other": 1}]}
-    case = SimpleNamespace(path="/api/audiences/{audienceId}/rules", path_parameters={"audienceId": "a1"}, body=body)
+    case = SimpleNamespace(
+        path="/api/audiences/{audienceId}/rules", path_parameters={"audienceId": "a1"}, body=body
+    )
     _align_rule_owner(case)
     assert body == {"rules": [{"audienceId": "a1"}, {"other": 1}]}

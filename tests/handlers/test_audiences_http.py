@@ -155,7 +155,10 @@ ACCEPTED = (
 
 def test_auth_errors_say_what_is_accepted(fanfare_mock: Any) -> None:
     anonymous = fanfare_mock.client_for(None)
-    assert anonymous.get("/api/v1/audiences").json() == {"error": "Authentication required", "message": ACCEPTED}
+    assert anonymous.get("/api/v1/audiences").json() == {
+        "error": "Authentication required",
+        "message": ACCEPTED,
+    }
     publishable = fanfare_mock.client_for("pk_test_abc")
     response = publishable.get("/api/audiences")
     assert response.status_code == 401
@@ -164,7 +167,9 @@ def test_auth_errors_say_what_is_accepted(fanfare_mock: Any) -> None:
 
 @pytest.mark.fanfare(keys=["sk_test_pinned_0000a1b2", "sk_test_pinned_0000c3d4"])
 def test_a_mock_with_pinned_keys_names_them_masked_on_a_401(fanfare_mock: Any) -> None:
-    accepted = "This mock accepts only the secret keys it was started with (--keys): sk_test_…a1b2, sk_test_…c3d4"
+    accepted = (
+        "This mock accepts only the secret keys it was started with (--keys): sk_test_…a1b2, sk_test_…c3d4"
+    )
     for key in (None, "sk_test_stranger_0000ffff"):
         for path in ("/api/v1/audiences", "/api/audiences"):
             response = fanfare_mock.client_for(key).get(path)

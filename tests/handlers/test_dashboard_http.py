@@ -42,7 +42,10 @@ def test_the_root_and_the_control_plane_describe_what_is_served(control: Any, pa
         described = control.get(path, headers={"Accept": accept})
         assert described.status_code == 200, described.text
         body = described.json()
-        assert [(f["name"], f["basePath"]) for f in body["families"]] == [("guide", "/api/v1"), ("reference", "/api")]
+        assert [(f["name"], f["basePath"]) for f in body["families"]] == [
+            ("guide", "/api/v1"),
+            ("reference", "/api"),
+        ]
         assert body["openapi"] == {"adminApi": "/openapi.json", "controlPlane": "/_mock/openapi.json"}
         assert (body["docs"], body["dashboard"]) == ("/docs", "/_mock/")
         paths = {op["path"] for op in body["operations"]}

@@ -216,7 +216,9 @@ def test_status_and_resync_agree_on_a_sync_in_progress(client: Any, fanfare_mock
     fanfare_mock.jobs.progression("sync", "afterSeconds", seconds=120)
     result = created(client.post("/api/v1/audiences/import/klaviyo", json={"listIds": ["YwxYPP"]}), 200)
     source_id = result["imported"][0]["syncSourceId"]
-    audience = next(a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id)
+    audience = next(
+        a for a in client.get("/api/v1/audiences").json() if a["primarySyncSourceId"] == source_id
+    )
     path = f"{family}/audiences/{audience['id']}"
 
     def agree(in_progress: bool) -> None:

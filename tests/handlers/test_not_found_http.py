@@ -26,7 +26,9 @@ def test_a_near_miss_names_the_closest_route(fanfare_mock: Any, path: str, close
     assert body["message"] == f"No route GET {path}; the closest known route is {closest}"
 
 
-@pytest.mark.parametrize("path", ["/nothing/like/it/at/all", "/favicon.ico", "/api/v1/zzzzzzzzzzzzzzzz/qqqqqq"])
+@pytest.mark.parametrize(
+    "path", ["/nothing/like/it/at/all", "/favicon.ico", "/api/v1/zzzzzzzzzzzzzzzz/qqqqqq"]
+)
 def test_a_path_like_no_route_is_a_plain_404(fanfare_mock: Any, path: str) -> None:
     response = fanfare_mock.client.get(path)
     assert response.status_code == 404

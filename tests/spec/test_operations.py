@@ -33,7 +33,9 @@ def expected_operation_id(method: str, path: str) -> str:
         else:
             words.extend(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", segment) if part)
     if path.endswith("/"):
-        words.append("Index")  # a folder's index page: `/_mock/` is getMockIndex, `/_mock` getMock, `/` getIndex
+        words.append(
+            "Index"
+        )  # a folder's index page: `/_mock/` is getMockIndex, `/_mock` getMock, `/` getIndex
     return method + "".join(words)
 
 

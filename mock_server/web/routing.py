@@ -118,27 +118,38 @@ class Router(Generic[T]):
         self._recent[raw_path] = found
         return found
 
-    def closest(self, raw_path: bytes, cutoff: float = 0.8) -> str | None:
-        """The known template most like a path that matched none (a typo, a missing or extra segment),
-        or None when nothing is close. Each template is compared with the path written through it (its
-        parameters take the path's segments), so only the literal parts count."""
+    def closest(self, raw_path: bytes) -> str | None:
+        """The known template a path that matched none nearly is, or None: one literal segment misspelt
+        (`audiencs`, `memberz`); a parameter takes any segment."""
         segments = split_path(raw_path)
         if not segments:
             return None
-        path = "/" + "/".join(segments)
-        best, score = None, cutoff
+        best, score = None, 0.0
         for template in self.entries:
-            parts = template[1:].split("/")
-            if abs(len(parts) - len(segments)) > 1:
-                continue
-            concrete = "/" + "/".join(
-                segments[i] if part.startswith("{") and i < len(segments) else part
-                for i, part in enumerate(parts)
-            )
-            ratio = SequenceMatcher(None, path, concrete, autojunk=False).ratio()
-            if ratio > score:
-                best, score = template, ratio
+            similarity = _near(template[1:].split("/"), segments)
+            if similarity > score:
+                best, score = template, similarity
         return best
+
+
+#: How alike a misspelt segment and the template's must be (difflib's ratio).
+_SPELLING = 0.75
+
+
+def _near(parts: list[str], segments: list[str]) -> float:
+    """How near `segments` are to the template `parts` (0: not near): the same length, every segment
+    fitting but one misspelt literal; the similarity of that one."""
+    if len(parts) != len(segments):
+        return 0.0
+    misses = [(p, s) for p, s in zip(parts, segments, strict=True) if not _fits(p, s)]
+    if len(misses) != 1 or misses[0][0].startswith("{"):
+        return 0.0
+    ratio = SequenceMatcher(None, *misses[0], autojunk=False).ratio()
+    return ratio if ratio >= _SPELLING else 0.0
+
+
+def _fits(part: str, segment: str) -> bool:
+    return part == segment or (part.startswith("{") and part.endswith("}"))
 
 
 def _walk(node: _Node[T], segments: list[str], index: int, values: list[str]) -> PathEntry[T] | None:

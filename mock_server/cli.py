@@ -28,6 +28,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds in (0, 3600], got {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -189,6 +199,27 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         metavar="O1,O2",
         help="browser origins besides the mock's own that may call /_mock (default: none)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds a client has to send a request's headers, else 408 (default: 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="seconds a client has to send a request's body once its headers are in, else 408 (default: 30)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=500,
+        metavar="N",
+        help="open connections the server holds; more are answered 503 (default: 500)",
     )
     serve.add_argument(
         "--scenario",
@@ -353,6 +384,8 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
         factory=args.workers > 1,
         workers=max(args.workers, 1),
+        timeout_keep_alive=5,
+        **_connection_limits(args),
     )
     with contextlib.suppress(KeyboardInterrupt):
         if args.workers > 1:
@@ -363,6 +396,21 @@ def _serve(args: argparse.Namespace) -> int:
             uvicorn.Server(config).run(sockets=[sock])
     print("fanfare-mock stopped", flush=True)
     return 0
+
+
+def _connection_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """Header and body deadlines, a head-size cap and a connection cap (one process; workers get uvicorn's
+    own connection cap and keep-alive timeout only: the guarded protocol is a class built at start)."""
+    if args.workers > 1:
+        return {"limit_concurrency": args.max_connections or None}
+    from mock_server.web.connections import ConnectionLimits, guarded_protocol
+
+    limits = ConnectionLimits(
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections or 1 << 30,
+    )
+    return {"http": guarded_protocol(limits)}
 
 
 def _token_for(args: argparse.Namespace) -> tuple[str | None, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import fanfare_spec
 from mock_server.control import (
@@ -108,7 +108,7 @@ def create_app(
     arounds: list[Around] = []
     middleware: list[Middleware] = []
     if state.journal.enabled or log is not None:
-        arounds.append(journal_recorder(state.journal, log))
+        arounds.append(journal_recorder(state.journal, log, _reads_of(documents[1])))
         middleware.append(journal_middleware(state.journal, lambda: state.clock.now(), log))
     state.control_token = control_token
     if public_url is not None:
@@ -146,6 +146,17 @@ def create_app(
         if progress is not None:
             progress(f"  world recovered from {replica.log.where} ({replayed:,} commands replayed)")
     return app
+
+
+def _reads_of(document: dict[str, Any]) -> frozenset[str]:
+    """The control plane's and the pages' reads (the dashboard polls them, health checkers poll health):
+    logged, not journaled, so the journal keeps the traffic worth reading. Its writes are journaled."""
+    return frozenset(
+        op["operationId"]
+        for item in document["paths"].values()
+        for method, op in item.items()
+        if method == "get"
+    )
 
 
 def accepted_keys(keys: Sequence[str]) -> str:

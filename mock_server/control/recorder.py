@@ -43,7 +43,7 @@ _KEPT_HEADERS = frozenset(
 _CSV = "text/csv"
 _FAMILIES = Families(DEFAULT_FAMILIES)
 #: Reads of the journal itself: logged, not journaled (a poller would otherwise fill it with its polls).
-_SELF_READS = frozenset({"getMockJournal"})
+SELF_READS = frozenset({"getMockJournal"})
 
 
 class BodyTap:
@@ -70,8 +70,11 @@ class BodyTap:
 _TAP: ContextVar[BodyTap | None] = ContextVar("fanfare_journal_tap", default=None)
 
 
-def journal_recorder(journal: Journal, log: Log | None = None) -> Around:
-    """The journal's `Around`: put it first in `arounds` so it also times what the others add."""
+def journal_recorder(
+    journal: Journal, log: Log | None = None, unrecorded: frozenset[str] = SELF_READS
+) -> Around:
+    """The journal's `Around`: put it first in `arounds` so it also times what the others add. Calls of
+    the `unrecorded` operations are logged but not journaled."""
     limit = journal.body_limit
 
     async def record(exchange: Exchange, call_next: Next) -> Reply:
@@ -87,7 +90,7 @@ def journal_recorder(journal: Journal, log: Log | None = None) -> Around:
             raise
         entry = _record(exchange, at, real_at, reply, reply.status, exchange.outcome, limit, _tapped())
         operation = exchange.operation
-        if operation is not None and operation.operation_id in _SELF_READS:
+        if operation is not None and operation.operation_id in unrecorded:
             if log is not None:
                 log(JournalEntry(0, entry))
         else:

@@ -251,3 +251,27 @@ def test_reading_the_journal_is_not_recorded() -> None:
         client.head("/_mock/journal")
         client.delete("/_mock/journal")
         assert [e["operationId"] for e in journal(client)] == ["deleteMockJournal"]
+
+
+def test_reads_of_the_control_plane_and_the_pages_are_not_journaled_its_writes_are(client: Any) -> None:
+    """The dashboard polls organizations, the clock, faults and the journal every few seconds, and a
+    health checker polls health: none of it may push the Admin API traffic out of the journal."""
+    control = client
+    created(control.post("/api/v1/audiences", json={"name": "A", "type": "STATIC"}), 201)
+    for path in (
+        "/",
+        "/_mock",
+        "/_mock/",
+        "/_mock/organizations",
+        "/_mock/clock",
+        "/_mock/faults",
+        "/_mock/health",
+        "/_mock/scenario",
+        "/docs",
+        "/openapi.json",
+        "/_mock/openapi.json",
+    ):
+        assert control.get(path).status_code == 200, path
+    assert control.post("/_mock/clock", json={"advanceSeconds": 5}).status_code == 200
+    seen = [(e["method"], e["path"]) for e in journal(control)]
+    assert seen == [("POST", "/api/v1/audiences"), ("POST", "/_mock/clock")]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
@@ -76,7 +77,14 @@ async def upload(call: Call) -> Reply:
             size += len(chunk)
             check_declared_size(size)  # a chunked upload has no length to declare: stop at the limit
             spool.write(chunk)
-        record = org.upload_import(import_id, lambda: _replay(spool))
+        steps = org.upload_import_steps(import_id, lambda: _replay(spool))
+        while True:  # a slice at a time, letting every other request in between (no stall)
+            try:
+                next(steps)
+            except StopIteration as done:
+                record = done.value
+                break
+            await asyncio.sleep(0)
     return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
 
 

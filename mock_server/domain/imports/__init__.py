@@ -39,6 +39,7 @@ from mock_server.domain.imports.importer import (
     FILE_ROW,
     ChunkSource,
     ImportOutcome,
+    import_steps,
     run_import,
 )
 from mock_server.domain.imports.jobs import (
@@ -91,6 +92,7 @@ __all__ = (
     "RowError",
     "check_declared_size",
     "follow_path",
+    "import_steps",
     "import_transition",
     "instant_in",
     "instant_out",

@@ -6,7 +6,7 @@ on /api (the reference) and as `SUCCESS` on /api/v1 (the guide); the other three
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -16,7 +16,7 @@ from typing import Any
 from mock_server.domain.imports.csv_records import DEFAULT_LIMITS, Limits
 from mock_server.domain.imports.csv_rows import RowError
 from mock_server.domain.imports.directory import ConsumerDirectory, MemberSink
-from mock_server.domain.imports.importer import ChunkSource, ImportOutcome, run_import
+from mock_server.domain.imports.importer import ChunkSource, ImportOutcome, import_steps
 from mock_server.domain.imports.jobs import (
     Job,
     JobBoard,
@@ -26,7 +26,7 @@ from mock_server.domain.imports.jobs import (
     instant_in,
     instant_out,
 )
-from mock_server.domain.kernel import Clock, Conflict, IdFactory, IllegalTransition, NotFound
+from mock_server.domain.kernel import Clock, Conflict, IdFactory, IllegalTransition, NotFound, finish
 
 
 class ImportStatus(Enum):
@@ -170,6 +170,7 @@ class ImportBook:
     limits: Limits = DEFAULT_LIMITS
     _imports: dict[str, AudienceImport] = field(default_factory=dict)
     _by_audience: dict[str, list[str]] = field(default_factory=dict)
+    _uploading: set[str] = field(default_factory=set)  # uploads under way (sliced, see upload_steps)
 
     def create(self, audience_id: str, *, created_by: str) -> AudienceImport:
         now = self.clock.now()
@@ -216,11 +217,27 @@ class ImportBook:
         The rows are applied during the upload (the stream cannot be kept for later), so members may show
         up before the status says COMPLETED; a FAILED import never applies anything.
         """
+        return finish(self.upload_steps(import_id, source, directory, sink, updated_by=updated_by))
+
+    def upload_steps(
+        self,
+        import_id: str,
+        source: ChunkSource,
+        directory: ConsumerDirectory,
+        sink: MemberSink,
+        *,
+        updated_by: str | None = None,
+    ) -> Generator[None, None, AudienceImport]:
+        """`upload` in slices (see `import_steps`); a second upload while one runs is refused too."""
         record = self.get(import_id)
-        if record.job_id is not None:
+        if record.job_id is not None or import_id in self._uploading:
             raise ImportAlreadyUploaded()
         forced = self.jobs.take_forced(JobKind.IMPORT)
-        outcome = run_import(source, directory, sink, forced=forced, limits=self.limits)
+        self._uploading.add(import_id)
+        try:
+            outcome = yield from import_steps(source, directory, sink, forced=forced, limits=self.limits)
+        finally:
+            self._uploading.discard(import_id)
         job = self.jobs.submit(JobKind.IMPORT, record.id, forced=forced, failure=outcome.failure_reason)
         record.job_id = job.id
         record.outcome = outcome

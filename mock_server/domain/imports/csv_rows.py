@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeAlias
@@ -27,6 +27,7 @@ from mock_server.domain.imports.csv_records import (
     is_blank,
     iter_records,
 )
+from mock_server.domain.kernel import finish
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 
@@ -260,10 +261,17 @@ class FileScan:
 
 def scan_file(chunks: Iterable[bytes], limits: Limits) -> FileScan:
     """Pass one: file-level checks only (header, size, row count), so that a rejected file changes nothing."""
+    return finish(scan_steps(chunks, limits))
+
+
+def scan_steps(chunks: Iterable[bytes], limits: Limits, every: int = 8192) -> Generator[None, None, FileScan]:
+    """`scan_file`, pausing every `every` records."""
     records = iter_records(chunks, limits)
     header = _first_header(records)
     rows = 0
-    for record in records:
+    for seen, record in enumerate(records, 1):
+        if seen % every == 0:
+            yield
         if not is_blank(record):
             rows += 1
             if rows > limits.max_data_rows:

@@ -7,15 +7,16 @@ two parses, deduplicates and applies every row, appending new consumers in batch
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.imports.append_buffer import AppendBuffer, BulkDirectory
 from mock_server.domain.imports.csv_records import DEFAULT_LIMITS, ImportFileRejected, Limits
-from mock_server.domain.imports.csv_rows import RowError, iter_rows, scan_file
+from mock_server.domain.imports.csv_rows import RowError, iter_rows, scan_steps
 from mock_server.domain.imports.directory import ConsumerDirectory, MemberSink, upsert_consumer
 from mock_server.domain.imports.jobs import ForcedKind, ForcedOutcome
+from mock_server.domain.kernel import finish
 
 #: read in chunks, in practice). The importer reads it twice: once to check the file as a whole, once to
 #: apply it, so that a file over a limit changes nothing, without ever holding the file in memory.
@@ -24,6 +25,8 @@ ChunkSource = Callable[[], Iterable[bytes]]
 #: `row` 0 in `errors` means the file as a whole (a header problem, a limit, a forced failure).
 FILE_ROW = 0
 MEMBER_BATCH = 1024
+#: Records read between two pauses of `import_steps` (about 20 ms of work each).
+SCAN_SLICE = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,22 @@ def run_import(
     limits: Limits = DEFAULT_LIMITS,
 ) -> ImportOutcome:
     """Check the file (pass one), then apply every valid row (pass two). Nothing is applied on a failure."""
+    return finish(import_steps(source, directory, sink, forced=forced, limits=limits))
+
+
+def import_steps(
+    source: ChunkSource,
+    directory: ConsumerDirectory,
+    sink: MemberSink,
+    *,
+    forced: ForcedOutcome | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Generator[None, None, ImportOutcome]:
+    """`run_import` in slices: it pauses every SCAN_SLICE records of pass one and every MEMBER_BATCH rows
+    of pass two, each time with every row so far applied (new consumers flushed, members added), so a
+    server can answer others between slices."""
     try:
-        scan = scan_file(source(), limits)
+        scan = yield from scan_steps(source(), limits, SCAN_SLICE)
     except ImportFileRejected as rejected:
         return ImportOutcome.rejected(rejected.message)
     if forced is not None and forced.kind is ForcedKind.FAIL:
@@ -103,6 +120,13 @@ def run_import(
             item = RowError(item.row, tuple(dict.fromkeys(issues)))
         if isinstance(item, RowError):
             errors.append(item)
+            if len(errors) % MEMBER_BATCH == 0:  # a file of bad rows pauses too, with what it holds applied
+                if buffer is not None:
+                    buffer.flush()
+                if batch:
+                    sink.add_members(batch)
+                    batch = []
+                yield
             continue
         position, was_created = upsert_consumer(
             target,
@@ -121,6 +145,7 @@ def run_import(
                 buffer.flush()
             sink.add_members(batch)
             batch = []
+            yield
     if buffer is not None:
         buffer.flush()
     if batch:

@@ -21,6 +21,7 @@ from mock_server.domain.kernel.errors import (
 from mock_server.domain.kernel.ids import (
     IdFactory,
 )
+from mock_server.domain.kernel.steps import Steps, finish
 
 __all__ = (
     "DEFAULT_START",
@@ -32,8 +33,10 @@ __all__ = (
     "Invalid",
     "Issue",
     "NotFound",
+    "Steps",
     "TooLarge",
     "Unauthorized",
+    "finish",
     "in_range",
     "isoformat",
 )

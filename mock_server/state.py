@@ -114,10 +114,11 @@ class MockState:
         self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)
         self.uploads.clear()
 
-    def export(self, secret_key: str | None = None) -> dict[str, Any]:
-        """The whole world, or (with a key) a world holding that tenant's organization only."""
+    def export(self, secret_key: str | None = None, *, deferred: bool = False) -> dict[str, Any]:
+        """The whole world, or (with a key) a world holding that tenant's organization only; `deferred`
+        leaves the changed consumers as `ChangedRows` to render off the event loop."""
         only = None if secret_key is None else key_hash(secret_key)
-        return {"format": SNAPSHOT_FORMAT, "world": self.world.export(only)}
+        return {"format": SNAPSHOT_FORMAT, "world": self.world.export(only, deferred=deferred)}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         world = snapshot["world"]

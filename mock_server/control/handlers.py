@@ -3,10 +3,13 @@ rules, the journal, and the documents."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
+
+import orjson
 
 import fanfare_spec
 from mock_server.control.access import CONTROL_COOKIE, Access, access_of, own_key
@@ -15,6 +18,7 @@ from mock_server.control.faults import FaultBook, FaultRule
 from mock_server.control.journal import Journal
 from mock_server.control.journal_query import JournalQuery
 from mock_server.control.redaction import key_tag
+from mock_server.domain.consumers import ChangedRows
 from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
 from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, in_range, isoformat
 from mock_server.domain.world import World
@@ -38,7 +42,7 @@ class ControlState(Protocol):
     def control_token(self) -> str | None: ...
     def reset(self, secret_key: str | None = None) -> None: ...
     def reseed(self, seed: int, consumers: int | None = None) -> None: ...
-    def export(self, secret_key: str | None = None) -> dict[str, Any]: ...
+    def export(self, secret_key: str | None = None, *, deferred: bool = False) -> dict[str, Any]: ...
     def restore(self, snapshot: dict[str, Any]) -> None: ...
 
 
@@ -109,7 +113,19 @@ async def set_clock(call: Call) -> Reply:
 
 
 async def export_state(call: Call) -> Reply:
-    return Reply(200, _state(call).export(access_of(call).tenant))
+    # Taken now (a copy of the changed consumers' columns: milliseconds), rendered and serialized in a
+    # thread: a large export does not hold the event loop for the seconds its JSON takes.
+    snapshot = _state(call).export(access_of(call).tenant, deferred=True)
+    body, encoded = await asyncio.to_thread(_render, snapshot)
+    return Reply(200, body, encoded=encoded)
+
+
+def _render(snapshot: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    for organization in snapshot["world"]["organizations"]:
+        consumers = organization["consumers"]
+        if isinstance(consumers["changed"], ChangedRows):
+            consumers["changed"] = consumers["changed"].render()
+    return snapshot, orjson.dumps(snapshot)
 
 
 async def import_state(call: Call) -> Reply:

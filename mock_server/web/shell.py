@@ -281,7 +281,8 @@ class Shell:
         )
 
     def _finish(self, compiled: CompiledOperation, reply: Reply, exchange: Exchange) -> Reply:
-        payload = encode(reply)
+        # a handler may serialize a large body itself (off the event loop)
+        payload = reply.encoded if reply.encoded is not None else encode(reply)
         reply.encoded = payload
         if self.strict_responses:
             try:

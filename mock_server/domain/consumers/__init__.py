@@ -39,6 +39,7 @@ from mock_server.domain.consumers.record import (
     to_millis,
 )
 from mock_server.domain.consumers.table import (
+    ChangedRows,
     ConsumerTable,
     email_key,
 )
@@ -54,6 +55,7 @@ __all__ = (
     "NUMERIC_COLUMNS",
     "STATUS_ORDER",
     "TIER_ATTRIBUTES",
+    "ChangedRows",
     "ConsumerColumns",
     "ConsumerRecord",
     "ConsumerTable",

@@ -142,6 +142,12 @@ class MetadataStore:
                     column.pool, column.index = list(column.pool), dict(column.index)
         self._len = length
 
+    def snapshot(self, positions: npt.NDArray[np.int64]) -> MetadataRows:
+        """The metadata of `positions` as it is now (their codes copied; pools only ever grow)."""
+        return MetadataRows(
+            [(k, c.codes[positions], c.pool) for k, c in self._columns.items()], len(positions)
+        )
+
     def record(self, position: int) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         for key, column in self._columns.items():
@@ -200,3 +206,21 @@ class MetadataStore:
                 )
             code = target.code_for(value)
             target.writable_codes()[position] = code
+
+
+class MetadataRows:
+    """Metadata records taken by `MetadataStore.snapshot`, rendered as `record` gives them."""
+
+    __slots__ = ("_columns", "_count")
+
+    def __init__(self, columns: list[tuple[str, npt.NDArray[np.int32], list[Any]]], count: int) -> None:
+        self._columns = columns
+        self._count = count
+
+    def records(self) -> list[dict[str, Any] | None]:
+        out: list[dict[str, Any]] = [{} for _ in range(self._count)]
+        for key, codes, pool in self._columns:
+            for i in np.flatnonzero(codes != MISSING).tolist():
+                value = pool[codes[i]]
+                out[i][key] = list(value) if isinstance(value, tuple) else value
+        return [record or None for record in out]

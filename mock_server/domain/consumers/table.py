@@ -327,13 +327,15 @@ class ConsumerTable:
                 self._writable_strings(name)
 
     # ---- snapshot support --------------------------------------------------------------------------
-    def export(self) -> dict[str, Any]:
-        """What changed since generation (JSON): the id generator, the revision, every changed consumer."""
-        return {
-            "ids": self._ids.export(),
-            "revision": self.revision,
-            "changed": [[p, self.raw(p)] for p in self.changed_positions()],
-        }
+    def export(self, *, deferred: bool = False) -> dict[str, Any]:
+        """What changed since generation (JSON): the id generator, the revision, every changed consumer.
+
+        `deferred`: `changed` is a `ChangedRows`, a copy of those consumers' columns taken now (a few
+        milliseconds), whose `render()` builds the JSON rows later, from any thread, whatever changes since.
+        """
+        rows = ChangedRows(self, self.changed_positions())
+        changed = rows if deferred else rows.render()
+        return {"ids": self._ids.export(), "revision": self.revision, "changed": changed}
 
     def restore_export(self, data: Mapping[str, Any]) -> None:
         """Replay an `export()` onto a freshly generated table of the same seed."""
@@ -403,3 +405,43 @@ def _same(value: str) -> str:
 
 def positions_array(values: Iterable[int]) -> npt.NDArray[np.int64]:
     return np.fromiter(values, dtype=np.int64)
+
+
+class ChangedRows:
+    """The changed consumers of a table as they were when taken: a copy of their columns (numpy fancy
+    indexes, string and metadata-code copies; metadata pools only ever grow), rendered to the JSON rows
+    of `ConsumerTable.raw` on demand."""
+
+    __slots__ = ("_columns", "_ids", "_metadata", "_positions")
+
+    def __init__(self, table: ConsumerTable, positions: list[int]) -> None:
+        at = np.asarray(positions, dtype=np.int64)
+        self._positions = positions
+        self._ids = (table._num["id_hi"][at], table._num["id_lo"][at])
+        columns: dict[str, Any] = {}
+        for name in NUMERIC_COLUMNS:
+            if name not in ("id_hi", "id_lo"):
+                columns[name] = table._num[name][at]
+        geo = columns.pop("geo").tolist()
+        places = table._locations
+        columns["location"] = [
+            None if g < 0 else [places[g].city, places[g].region, places[g].country, places[g].timezone]
+            for g in geo
+        ]
+        for name in STRING_COLUMNS:
+            stored = table._str[name]
+            columns[name] = [stored[p] for p in positions]
+        self._columns = columns
+        self._metadata = table.metadata.snapshot(at)
+
+    def render(self) -> list[list[Any]]:
+        """`[[position, raw], ...]`, exactly as `ConsumerTable.raw` gives each one."""
+        his, los = (a.tolist() for a in self._ids)
+        names = list(self._columns)
+        values = [c.tolist() if isinstance(c, np.ndarray) else c for c in self._columns.values()]
+        metadata = self._metadata.records()
+        rows = zip(*values, strict=True)
+        return [
+            [p, {"id": str(UUID(int=(h << 64) | lo)), **dict(zip(names, row, strict=True)), "metadata": m}]
+            for p, h, lo, row, m in zip(self._positions, his, los, rows, metadata, strict=True)
+        ]

@@ -316,9 +316,9 @@ class Organization:
         return self.imports.upload_steps(import_id, chunks, self.consumers, members, updated_by=self.actor)
 
     # ---- snapshots -----------------------------------------------------------------------------------
-    def export(self) -> dict[str, Any]:
+    def export(self, *, deferred: bool = False) -> dict[str, Any]:
         """Everything changed since generation, as JSON (see `World.export`)."""
-        consumers = self.consumers.export()
+        consumers = self.consumers.export(deferred=deferred)
         return {
             "id": self.id,
             "ids": self.ids.export(),

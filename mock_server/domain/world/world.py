@@ -134,12 +134,13 @@ class World:
         self._orgs = {}
         self.warm()
 
-    def export(self, only: str | None = None) -> dict[str, Any]:
+    def export(self, only: str | None = None, *, deferred: bool = False) -> dict[str, Any]:
         """A JSON-able dict that restores this world exactly, without dumping generated consumers.
 
         It records the generation parameters (seed, consumers per organization, the clock) and, per
         tenant, only what changed since generation (`Organization.export`). The same world gives the
-        same bytes: nothing here depends on hash order or the wall clock."""
+        same bytes: nothing here depends on hash order or the wall clock. `deferred`: see
+        `ConsumerTable.export`."""
         return {
             "format": FORMAT,
             "seed": self.seed,
@@ -149,7 +150,9 @@ class World:
             "pinnedKeyHashes": None if self.pinned is None else sorted(self.pinned),
             # `only` (a key hash): that tenant's organization alone (a tenant's own export)
             "organizations": [
-                {"keyHash": h, **org.export()} for h, org in self._orgs.items() if only in (None, h)
+                {"keyHash": h, **org.export(deferred=deferred)}
+                for h, org in self._orgs.items()
+                if only in (None, h)
             ],
         }
 

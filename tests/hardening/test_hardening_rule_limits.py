@@ -80,3 +80,18 @@ def test_replacing_and_adding_one_rule_on_the_reference_family_hold_the_limit(cl
     replace = [{**r, "audienceId": audience["id"]} for r in rules(MAX_GROUPS + 1, groups=MAX_GROUPS + 1)]
     refused(client.put(path, json={"rules": replace}), "api")
     assert len(client.get(path).json()) == MAX_RULES
+
+
+def test_an_unchanged_audience_on_an_unchanged_table_is_not_recomputed(
+    fanfare_mock: Any, client: Any
+) -> None:
+    body = {"name": "Wide", "type": "DYNAMIC", "rules": rules(MAX_RULES, groups=MAX_GROUPS)}
+    audience = client.post(V1, json=body).json()
+    (org,) = (o for _, o in fanfare_mock.app.state.world.organizations())
+    first = org.member_positions(audience["id"])
+    for _ in range(3):
+        client.get(f"{V1}/{audience['id']}/count")
+        assert org.member_positions(audience["id"]) is first, "recomputed without a change"
+    org.consumers.revision += 1  # a changed consumer table (what an import or an update does)
+    second = org.member_positions(audience["id"])
+    assert second is not first and org.member_positions(audience["id"]) is second

@@ -23,19 +23,12 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))
 
 from servers import Server, free_port, request  # noqa: E402
+from throughput import AUTH, CREATE_BODY, JSON_AUTH  # noqa: E402  the throughput bench's requests
 
-TOKEN = "sk_test_soak"
-AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
-CREATE = json.dumps(
-    {
-        "name": "VIP",
-        "type": "DYNAMIC",
-        "rules": [{"field": "totalOrders", "operator": "GREATER_THAN", "values": [3]}],
-    }
-).encode()
+CREATE = CREATE_BODY.encode()
 WIDE = json.dumps(
     {
         "name": "Wide",
@@ -179,15 +172,8 @@ def main() -> int:
     mock = start(
         "mock",
         [
-            sys.executable,
-            "-m",
-            "mock_server",
-            "serve",
-            "--port",
-            str(port),
-            "--consumers",
-            str(args.consumers),
-            "--quiet",
+            *(sys.executable, "-m", "mock_server", "serve", "--port", str(port)),
+            *("--consumers", str(args.consumers), "--quiet"),
             "--scenario",
             "none",
             "--header-timeout",

@@ -26,7 +26,6 @@ What each operator means (the reference's 13; the guide's 10 are a subset):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -238,13 +237,20 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
 
 
 def _contains(table: ConsumerTable, name: str, needle: str) -> Mask:
-    """Case-insensitive substring over a whole string column: one regex scan of the folded, joined bytes."""
+    """Case-insensitive substring over a whole string column, vectorised over the folded, joined bytes:
+    the offsets holding the needle's first byte, narrowed byte by byte (no Python step per match)."""
     data, ends = table.folded_text(name)
-    starts = np.fromiter(
-        (m.start() for m in re.finditer(re.escape(needle.encode("utf-8")), data)), dtype=np.int64
-    )
+    raw = np.frombuffer(data, dtype=np.uint8)
+    pattern = needle.encode("utf-8")
     mask = np.zeros(len(table), dtype=np.bool_)
-    mask[np.searchsorted(ends, starts)] = True  # the row whose terminating NUL follows the match
+    starts = table.folded_offsets(name, pattern[0])
+    starts = starts[starts <= len(raw) - len(pattern)]
+    for offset, byte in enumerate(pattern[1:], 1):
+        if not len(starts):
+            break
+        starts = starts[raw[starts + offset] == byte]
+    # a match never spans rows (the needle holds no NUL): its row is the one whose NUL follows it
+    mask[np.searchsorted(ends, starts)] = True
     return mask
 
 

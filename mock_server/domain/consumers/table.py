@@ -57,6 +57,7 @@ class ConsumerTable:
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
         self._string_writes: dict[str, int] = {}
         self._folded: dict[str, tuple[tuple[int, int], bytes, npt.NDArray[np.int64]]] = {}
+        self._offsets: dict[tuple[str, int], tuple[bytes, npt.NDArray[np.int32]]] = {}
 
     def __len__(self) -> int:
         return self._n
@@ -83,6 +84,16 @@ class ConsumerTable:
             ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0).astype(np.int64)
             cached = self._folded[name] = (key, data, ends)
         return cached[1], cached[2]
+
+    def folded_offsets(self, name: str, byte: int) -> npt.NDArray[np.int32]:
+        """Where `byte` occurs in `folded_text(name)`, ascending (cached with it: the CONTAINS rules of an
+        audience share their needles' first bytes)."""
+        data, _ = self.folded_text(name)
+        cached = self._offsets.get((name, byte))
+        if cached is None or cached[0] is not data:
+            found = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == byte).astype(np.int32)
+            cached = self._offsets[(name, byte)] = (data, found)
+        return cached[1]
 
     @property
     def locations(self) -> Sequence[Location]:

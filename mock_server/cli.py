@@ -342,7 +342,8 @@ def _serve(args: argparse.Namespace) -> int:
             from mock_server.store.workers import check_store, worker_options
 
             check_store(store)
-            os.environ.update(worker_options(options))
+            # every worker gets the control plane's owner and the public URL too (upload URLs)
+            os.environ.update(worker_options({**options, **control}))
         else:
             app = create_app(
                 **options,

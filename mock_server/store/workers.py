@@ -39,4 +39,6 @@ def worker_app() -> Any:
         options["keys"] = tuple(options["keys"])
     if options.get("cors_origins") is not None and not isinstance(options["cors_origins"], str):
         options["cors_origins"] = tuple(options["cors_origins"])
+    if options.get("control_cors_origins") is not None:
+        options["control_cors_origins"] = tuple(options["control_cors_origins"])
     return create_app(**options)

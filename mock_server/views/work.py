@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.imports import AudienceImport, ImportStatus
-from mock_server.domain.sync import SyncSource, SyncStatus
+from mock_server.domain.sync import SyncSource, SyncState
 from mock_server.views.wire import ts
 
 
@@ -36,7 +36,7 @@ def audience_import(record: AudienceImport, *, completed: str, reference: bool) 
 
 def sync_status(source: SyncSource) -> str:
     """Both docs know PENDING, SUCCESS and FAILED; a sync in progress shows as PENDING."""
-    return SyncStatus.PENDING.value if source.status is SyncStatus.SYNCING else source.status.value
+    return SyncState.PENDING.value if source.status is SyncState.SYNCING else source.status.value
 
 
 def sync_source(source: SyncSource, *, reference: bool) -> dict[str, Any]:

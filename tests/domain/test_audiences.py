@@ -7,12 +7,12 @@ import pytest
 from mock_server.domain.audiences import (
     AudienceInput,
     AudiencePatch,
+    AudienceSyncStatus,
     AudienceType,
     CountSource,
     GroupType,
     RuleInput,
     RulePatch,
-    SyncStatus,
 )
 from mock_server.domain.imports import JobKind, Progression
 from mock_server.domain.kernel import Invalid, NotFound
@@ -137,7 +137,7 @@ def test_synced_list_status_comes_from_its_sync_source(org: Organization) -> Non
     org.jobs.set_progression(JobKind.SYNC, Progression.after_reads(3))
     org.sync.attach(audience.id, "KLAVIYO", "no-such-list", org.sync_host, created_by="test")
     status = org.status(audience.id)
-    assert status.sync_status is SyncStatus.PENDING and status.pending_shards is None
+    assert status.sync_status is AudienceSyncStatus.PENDING and status.pending_shards is None
     org.set_member_positions(audience.id, [5, 1, 5])
     assert org.count(audience.id).count == 2 and org.count(audience.id).source is CountSource.SYNC_SOURCE
 

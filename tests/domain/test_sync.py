@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
+from mock_server.domain.audiences import AudienceSyncStatus
 from mock_server.domain.imports import (
     ConsumerDirectory,
     ForcedOutcome,
@@ -33,7 +33,7 @@ from mock_server.domain.sync import (
     SyncEvent,
     SyncInProgress,
     SyncSource,
-    SyncStatus,
+    SyncState,
     Vendor,
     sync_transition,
 )
@@ -70,9 +70,9 @@ def make_book(clock: Clock, progression: Progression | None = None) -> SyncBook:
     return SyncBook("org-1", clock, ids, jobs, Catalogue(7, "org-1"))
 
 
-@pytest.mark.parametrize(("status", "event"), list(itertools.product(SyncStatus, SyncEvent)))
+@pytest.mark.parametrize(("status", "event"), list(itertools.product(SyncState, SyncEvent)))
 def test_every_sync_table_entry_is_legal_and_every_other_move_raises(
-    status: SyncStatus, event: SyncEvent
+    status: SyncState, event: SyncEvent
 ) -> None:
     if (status, event) in SYNC_TRANSITIONS:
         assert sync_transition(status, event) is SYNC_TRANSITIONS[status, event]
@@ -92,7 +92,7 @@ def test_a_klaviyo_import_creates_audiences_sources_and_pending_jobs(clock: Cloc
     assert result.skipped == (SkippedList("nope00", LIST_NOT_FOUND, None),)
     first = book.get(result.imported[0].sync_source_id)
     assert (first.status, first.source_type, first.external_id, first.audience_id) == (
-        SyncStatus.PENDING,
+        SyncState.PENDING,
         "klaviyo:list",
         "YwxYPP",
         result.imported[0].audience_id,
@@ -131,7 +131,7 @@ def test_immediate_sync_applies_profiles_as_consumers_and_members(clock: Clock) 
     result = book.import_lists(Vendor.KLAVIYO, ["YwxYPP"], host, created_by="u")
     source = book.get(result.imported[0].sync_source_id)
     profiles = book.catalogue.profiles(Vendor.KLAVIYO, "YwxYPP")
-    assert source.status is SyncStatus.SUCCESS and source.last_synced_at == clock.now()
+    assert source.status is SyncState.SUCCESS and source.last_synced_at == clock.now()
     assert (source.synced_profiles, source.consumers_created) == (len(profiles), len(profiles))
     assert len(host.members["aud-1"]) == len(profiles)
     first = host.directory.consumers[0]
@@ -152,7 +152,7 @@ def test_after_reads_sync_shows_pending_then_syncing_then_success(clock: Clock) 
         source = book.observe("aud-1", host)
         assert source is not None
         seen.append(source.status)
-    assert seen == [SyncStatus.SYNCING, SyncStatus.SUCCESS, SyncStatus.SUCCESS]
+    assert seen == [SyncState.SYNCING, SyncState.SUCCESS, SyncState.SUCCESS]
     assert book.sync_status("aud-1")[0] is AudienceSyncStatus.SUCCESS
     assert host.members["aud-1"]
 
@@ -160,13 +160,13 @@ def test_after_reads_sync_shows_pending_then_syncing_then_success(clock: Clock) 
 def test_after_seconds_sync_follows_the_virtual_clock(clock: Clock) -> None:
     book, host = make_book(clock, Progression.after_seconds(60)), FakeHost()
     book.import_lists(Vendor.SENDGRID, [book.catalogue.lists(Vendor.SENDGRID)[0].id], host, created_by="u")
-    assert book.observe("aud-1", host).status is SyncStatus.PENDING  # type: ignore[union-attr]
+    assert book.observe("aud-1", host).status is SyncState.PENDING  # type: ignore[union-attr]
     clock.advance(30)
-    assert book.refresh("aud-1", host).status is SyncStatus.SYNCING  # type: ignore[union-attr]
+    assert book.refresh("aud-1", host).status is SyncState.SYNCING  # type: ignore[union-attr]
     assert book.sync_status("aud-1")[0] is AudienceSyncStatus.PENDING  # SYNCING is shown as PENDING
     clock.advance(30)
     book.refresh_all(host)
-    assert book.source_for("aud-1").status is SyncStatus.SUCCESS  # type: ignore[union-attr]
+    assert book.source_for("aud-1").status is SyncState.SUCCESS  # type: ignore[union-attr]
     assert host.members["aud-1"]
 
 
@@ -177,12 +177,12 @@ def test_a_forced_failure_applies_nothing(clock: Clock) -> None:
     failed, ok = book.source_for("aud-1"), book.source_for("aud-2")
     assert failed is not None and ok is not None
     assert (failed.status, failed.failure_reason, failed.last_synced_at) == (
-        SyncStatus.FAILED,
+        SyncState.FAILED,
         "Klaviyo API unavailable",
         None,
     )
     assert "aud-1" not in host.members
-    assert ok.status is SyncStatus.SUCCESS  # one forced outcome, one job
+    assert ok.status is SyncState.SUCCESS  # one forced outcome, one job
     assert book.sync_status("aud-1") == (AudienceSyncStatus.FAILED, None)
 
 
@@ -193,7 +193,7 @@ def test_a_forced_partial_skips_the_named_profiles(clock: Clock) -> None:
     book.import_lists(Vendor.KLAVIYO, ["XyZaBc"], host, created_by="u")
     source = book.source_for("aud-1")
     profiles = book.catalogue.profiles(Vendor.KLAVIYO, "XyZaBc")
-    assert source is not None and source.status is SyncStatus.SUCCESS
+    assert source is not None and source.status is SyncState.SUCCESS
     assert source.errors == skip and source.synced_profiles == len(profiles) - 2
     emails = {host.directory.consumers[p]["email"] for p in host.members["aud-1"]}
     assert profiles[0].email not in emails and profiles[1].email in emails
@@ -229,8 +229,8 @@ def test_resync_errors_are_the_guides_400s_and_409(clock: Clock) -> None:
         book.resync("aud-1", is_synced_list=True, host=host, updated_by="u")
     book.observe("aud-1", host)
     source = book.resync("aud-1", is_synced_list=True, host=host, updated_by="v")
-    assert (source.status, source.updated_by) == (SyncStatus.PENDING, "v")
-    assert book.observe("aud-1", host).status is SyncStatus.SUCCESS  # type: ignore[union-attr]
+    assert (source.status, source.updated_by) == (SyncState.PENDING, "v")
+    assert book.observe("aud-1", host).status is SyncState.SUCCESS  # type: ignore[union-attr]
     assert source.applied_job_id == source.job_id
 
 
@@ -238,14 +238,14 @@ def test_resync_checks_the_clock_before_refusing(clock: Clock) -> None:
     book, host = make_book(clock, Progression.after_seconds(10)), FakeHost()
     book.import_lists(Vendor.KLAVIYO, ["YwxYPP"], host, created_by="u")
     clock.advance(10)  # finished, though nobody looked
-    assert book.resync("aud-1", is_synced_list=True, host=host, updated_by="u").status is SyncStatus.PENDING
+    assert book.resync("aud-1", is_synced_list=True, host=host, updated_by="u").status is SyncState.PENDING
 
 
 def test_a_failed_sync_can_be_resynced(clock: Clock) -> None:
     book, host = make_book(clock, Progression.immediate()), FakeHost()
     book.jobs.force_next(JobKind.SYNC, ForcedOutcome.failure())
     book.import_lists(Vendor.KLAVIYO, ["YwxYPP"], host, created_by="u")
-    assert book.resync("aud-1", is_synced_list=True, host=host, updated_by="u").status is SyncStatus.SUCCESS
+    assert book.resync("aud-1", is_synced_list=True, host=host, updated_by="u").status is SyncState.SUCCESS
 
 
 def test_attach_accepts_an_unknown_list_and_fails_its_sync(clock: Clock) -> None:
@@ -255,13 +255,13 @@ def test_attach_accepts_an_unknown_list_and_fails_its_sync(clock: Clock) -> None
     )
     odd = book.attach("aud-y", "shopify:customers", "1", host, created_by="u")
     good = book.attach("aud-z", "klaviyo:list", "AbCdEf", host, created_by="u")
-    assert (bad.status, bad.failure_reason, bad.list_name) == (SyncStatus.FAILED, LIST_NOT_FOUND, "Mine")
+    assert (bad.status, bad.failure_reason, bad.list_name) == (SyncState.FAILED, LIST_NOT_FOUND, "Mine")
     assert (odd.status, odd.failure_reason) == (
-        SyncStatus.FAILED,
+        SyncState.FAILED,
         "Unsupported sync source: shopify:customers",
     )
     assert odd.source_data == {"listName": None, "vendor": "shopify"}
-    assert (good.status, good.list_name) == (SyncStatus.SUCCESS, "VIP Customers")
+    assert (good.status, good.list_name) == (SyncState.SUCCESS, "VIP Customers")
 
 
 def test_export_restores_the_book_exactly(clock: Clock) -> None:
@@ -273,4 +273,4 @@ def test_export_restores_the_book_exactly(clock: Clock) -> None:
     jobs = JobBoard.restore(json.loads(json.dumps(book.jobs.export())), clock, book.ids)
     again = SyncBook.restore(data, "org-1", clock, book.ids, jobs, Catalogue(7, "org-1"))
     assert again.export() == book.export()
-    assert again.observe("aud-2", host).status is SyncStatus.SYNCING  # type: ignore[union-attr]
+    assert again.observe("aud-2", host).status is SyncState.SYNCING  # type: ignore[union-attr]

@@ -8,10 +8,10 @@ from mock_server.domain.audiences.audience import (
     AudienceInput,
     AudiencePatch,
     AudienceStatus,
+    AudienceSyncStatus,
     AudienceType,
     GroupType,
     RulePatch,
-    SyncStatus,
 )
 from mock_server.domain.audiences.membership import (
     EMPTY,
@@ -72,6 +72,7 @@ __all__ = (
     "AudienceInput",
     "AudiencePatch",
     "AudienceStatus",
+    "AudienceSyncStatus",
     "AudienceType",
     "CheckedRule",
     "CountSource",
@@ -85,7 +86,6 @@ __all__ = (
     "Rule",
     "RuleInput",
     "RulePatch",
-    "SyncStatus",
     "TierGroup",
     "TierGroupInput",
     "TierInput",

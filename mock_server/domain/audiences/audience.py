@@ -34,7 +34,7 @@ class GroupType(StrEnum):
     RFM = "RFM"
 
 
-class SyncStatus(StrEnum):
+class AudienceSyncStatus(StrEnum):
     PENDING = "PENDING"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
@@ -121,7 +121,7 @@ class RulePatch:
 class AudienceStatus:
     audience_id: str
     version: int
-    sync_status: SyncStatus | None
+    sync_status: AudienceSyncStatus | None
     last_synced_at: datetime | None
     last_refreshed_at: datetime | None
     refresh_interval_seconds: int | None

@@ -24,7 +24,7 @@ from mock_server.domain.sync.source import (
     SyncEvent,
     SyncInProgress,
     SyncSource,
-    SyncStatus,
+    SyncState,
     sync_transition,
 )
 
@@ -45,7 +45,7 @@ __all__ = (
     "SyncEvent",
     "SyncInProgress",
     "SyncSource",
-    "SyncStatus",
+    "SyncState",
     "Vendor",
     "sync_transition",
 )

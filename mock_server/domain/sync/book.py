@@ -11,7 +11,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from mock_server.domain.audiences import SyncStatus as AudienceSyncStatus
+from mock_server.domain.audiences import AudienceSyncStatus
 from mock_server.domain.imports import (
     ConsumerDirectory,
     ForcedKind,
@@ -27,7 +27,7 @@ from mock_server.domain.kernel import Clock, IdFactory, Invalid, NotFound
 from mock_server.domain.sync.catalogue import Catalogue, Vendor
 from mock_server.domain.sync.source import SyncEvent, sync_transition, vendor_of
 from mock_server.domain.sync.source import SyncSource as SyncSource  # re-exported: views take it from here
-from mock_server.domain.sync.source import SyncStatus as SyncStatus  # re-exported: views take it from here
+from mock_server.domain.sync.source import SyncState as SyncState  # re-exported: views take it from here
 
 
 class NotASyncedList(Invalid):
@@ -312,11 +312,11 @@ class SyncBook:
         if source.status is before:
             return
         source.updated_at = self.clock.now()
-        if source.status is SyncStatus.FAILED:
+        if source.status is SyncState.FAILED:
             source.failure_reason = job.failure_reason
             if job.forced is not None and job.forced.kind is ForcedKind.FAIL:
                 source.errors = job.forced.row_errors
-        elif source.status is SyncStatus.SUCCESS and source.applied_job_id != job.id:
+        elif source.status is SyncState.SUCCESS and source.applied_job_id != job.id:
             self._apply(source, job, host)
 
     def _apply(self, source: SyncSource, job: Job, host: SyncHost) -> None:
@@ -356,11 +356,11 @@ def _given_name(source_data: Mapping[str, Any] | None) -> str | None:
 
 
 # The moves that take a sync source to its job's state, as (event, state reached) pairs.
-_PATHS: Mapping[JobStatus, tuple[tuple[SyncEvent, SyncStatus], ...]] = MappingProxyType(
+_PATHS: Mapping[JobStatus, tuple[tuple[SyncEvent, SyncState], ...]] = MappingProxyType(
     {
         JobStatus.PENDING: (),
-        JobStatus.RUNNING: ((SyncEvent.START, SyncStatus.SYNCING),),
-        JobStatus.SUCCEEDED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.SUCCEED, SyncStatus.SUCCESS)),
-        JobStatus.FAILED: ((SyncEvent.START, SyncStatus.SYNCING), (SyncEvent.FAIL, SyncStatus.FAILED)),
+        JobStatus.RUNNING: ((SyncEvent.START, SyncState.SYNCING),),
+        JobStatus.SUCCEEDED: ((SyncEvent.START, SyncState.SYNCING), (SyncEvent.SUCCEED, SyncState.SUCCESS)),
+        JobStatus.FAILED: ((SyncEvent.START, SyncState.SYNCING), (SyncEvent.FAIL, SyncState.FAILED)),
     }
 )

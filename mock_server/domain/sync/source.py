@@ -19,7 +19,7 @@ from mock_server.domain.kernel import IllegalTransition
 from mock_server.domain.sync.catalogue import Vendor
 
 
-class SyncStatus(Enum):
+class SyncState(Enum):
     PENDING = "PENDING"
     SYNCING = "SYNCING"
     SUCCESS = "SUCCESS"
@@ -33,17 +33,17 @@ class SyncEvent(Enum):
     RESYNC = "resync"
 
 
-SYNC_TRANSITIONS: Mapping[tuple[SyncStatus, SyncEvent], SyncStatus] = MappingProxyType(
+SYNC_TRANSITIONS: Mapping[tuple[SyncState, SyncEvent], SyncState] = MappingProxyType(
     {
-        (SyncStatus.PENDING, SyncEvent.START): SyncStatus.SYNCING,
-        (SyncStatus.SYNCING, SyncEvent.SUCCEED): SyncStatus.SUCCESS,
-        (SyncStatus.SYNCING, SyncEvent.FAIL): SyncStatus.FAILED,
-        (SyncStatus.SUCCESS, SyncEvent.RESYNC): SyncStatus.PENDING,
-        (SyncStatus.FAILED, SyncEvent.RESYNC): SyncStatus.PENDING,
+        (SyncState.PENDING, SyncEvent.START): SyncState.SYNCING,
+        (SyncState.SYNCING, SyncEvent.SUCCEED): SyncState.SUCCESS,
+        (SyncState.SYNCING, SyncEvent.FAIL): SyncState.FAILED,
+        (SyncState.SUCCESS, SyncEvent.RESYNC): SyncState.PENDING,
+        (SyncState.FAILED, SyncEvent.RESYNC): SyncState.PENDING,
     }
 )
 
-IN_PROGRESS = frozenset({SyncStatus.PENDING, SyncStatus.SYNCING})
+IN_PROGRESS = frozenset({SyncState.PENDING, SyncState.SYNCING})
 
 
 class SyncInProgress(IllegalTransition):
@@ -55,7 +55,7 @@ class SyncInProgress(IllegalTransition):
         self.args = (self.message,)
 
 
-def sync_transition(status: SyncStatus, event: SyncEvent) -> SyncStatus:
+def sync_transition(status: SyncState, event: SyncEvent) -> SyncState:
     try:
         return SYNC_TRANSITIONS[status, event]
     except KeyError:
@@ -83,7 +83,7 @@ class SyncSource:
     updated_at: datetime
     updated_by: str | None = None
     audience_id: str | None = None
-    status: SyncStatus = SyncStatus.PENDING
+    status: SyncState = SyncState.PENDING
     last_synced_at: datetime | None = None
     archived: bool = False
     job_id: str | None = None
@@ -139,7 +139,7 @@ class SyncSource:
             updated_at=updated_at,
             updated_by=data["updatedBy"],
             audience_id=data["audienceId"],
-            status=SyncStatus(data["status"]),
+            status=SyncState(data["status"]),
             last_synced_at=instant_in(data["lastSyncedAt"]),
             archived=data["archived"],
             job_id=data["jobId"],

@@ -25,6 +25,7 @@ from mock_server.domain.audiences import (
     AudienceInput,
     AudiencePatch,
     AudienceStatus,
+    AudienceSyncStatus,
     AudienceType,
     MemberSet,
     Page,
@@ -34,7 +35,6 @@ from mock_server.domain.audiences import (
     Rule,
     RuleInput,
     RulePatch,
-    SyncStatus,
     as_positions,
     audience_in,
     audience_out,
@@ -258,7 +258,7 @@ class Organization:
             refresh_interval_seconds=audience.refresh_interval_seconds,
             stale=dynamic and self._stale(audience),
             # a sync pending or running (shown as PENDING) is work in progress: a re-sync is a 409 then
-            in_progress=sync_status is SyncStatus.PENDING,
+            in_progress=sync_status is AudienceSyncStatus.PENDING,
             pending_shards=0 if dynamic else None,
         )
 

@@ -89,7 +89,8 @@ def create_app(
     CLI passes `--public-url` or the bound address): upload URLs are built from it, never from a request's
     headers, and without a token `/_mock` then answers only requests naming a loopback host or it.
     `clock_start`/`clock_running` start the virtual clock (frozen at 2025-01-01 by default);
-    `scenarios` (`mock_server.scenarios.read`) are loaded at start, in order (none by default).
+    `scenarios` (`mock_server.scenarios.read`) are loaded at start, in order (none by default); on a
+    `store`, they found a new world once, as commands of its log (a store that holds a world ignores them).
     """
     documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
     declared = DeclaredResponses(documents)
@@ -102,7 +103,8 @@ def create_app(
         declared=declared,
         clock_start=clock_start,
         clock_running=clock_running,
-        scenarios=scenarios,
+        scenarios=scenarios if store is None else (),  # a store's scenarios go through its log
+        warm=store is None or not scenarios,  # ... and furnish the pinned organizations, built on first use
     )
     log = _access_log if log_requests else None
     arounds: list[Around] = []
@@ -142,8 +144,12 @@ def create_app(
 
         replica.bind(app.operations)
         state.replica = replica
-        replayed = recover(replica)
+        founded, replayed = recover(replica, scenarios)
         if progress is not None:
+            if founded:
+                progress(f"  a new world in {replica.log.where}, founded with {_named(scenarios)}")
+            elif scenarios:
+                progress(f"  {replica.log.where} holds a world already: {_named(scenarios)} not loaded again")
             progress(f"  world recovered from {replica.log.where} ({replayed:,} commands replayed)")
     return app
 
@@ -173,6 +179,10 @@ def _unauthorized_rule(hint: str) -> ErrorRule:
             getattr(error, "message", None) or str(error), message=hint
         ),
     )
+
+
+def _named(scenarios: Sequence[ScenarioSource]) -> str:
+    return ", ".join(s.name for s in scenarios)
 
 
 def _access_log(entry: JournalEntry) -> None:

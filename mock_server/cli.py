@@ -87,12 +87,11 @@ def _instant(text: str) -> datetime:
     return instant
 
 
-def _scenarios(names: Sequence[str] | None, *, demo: bool = True) -> list[Any]:
+def _scenarios(names: Sequence[str] | None) -> list[Any]:
     """The `--scenario` sources, read now so a bad file stops the start with its line and problem."""
     from mock_server.scenarios import read
 
-    default = ["demo"] if demo else []
-    chosen = default if names is None else [n for n in names if n != "none"]
+    chosen = ["demo"] if names is None else [n for n in names if n != "none"]
     return [read(name) for name in chosen]
 
 
@@ -336,24 +335,21 @@ def _serve(args: argparse.Namespace) -> int:
         "control_cors_origins": tuple(o.strip() for o in args.control_cors_origins.split(",") if o.strip()),
         "public_url": args.public_url or f"http://{host}:{args.port}",
     }
+    start: dict[str, Any] = {
+        "clock_start": wall_clock() if args.clock is None else args.clock,
+        "clock_running": args.clock is None,
+        # on a store, the scenarios found a new world once, through its log; a kept world starts as kept
+        "scenarios": _scenarios(args.scenario),
+    }
     app: Any = None
     try:
         if args.workers > 1:
             from mock_server.store.workers import check_store, worker_options
 
             check_store(store)
-            # every worker gets the control plane's owner and the public URL too (upload URLs)
-            os.environ.update(worker_options({**options, **control}))
+            os.environ.update(worker_options({**options, **control, **start}))
         else:
-            app = create_app(
-                **options,
-                **control,
-                progress=progress,
-                clock_start=wall_clock() if args.clock is None else args.clock,
-                clock_running=args.clock is None,
-                # a world kept in a store or a state file starts as it was kept: no demo by default
-                scenarios=_scenarios(args.scenario, demo=store is None),
-            )
+            app = create_app(**options, **control, **start, progress=progress)
     except StoreUnavailable as error:
         print(f"fanfare-mock: {error}", file=sys.stderr)
         return 2

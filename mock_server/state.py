@@ -41,10 +41,12 @@ class MockState:
         clock_start: datetime = DEFAULT_START,
         clock_running: bool = False,
         scenarios: Sequence[ScenarioSource] = (),
+        warm: bool = True,
     ) -> None:
         """`clock_start`/`clock_running`: where the virtual clock starts, frozen or following real time
         (`serve` runs it from the wall clock's now). `scenarios` are loaded in order before the pinned
-        organizations are seeded (so a template among them furnishes those too)."""
+        organizations are seeded (so a template among them furnishes those too); `warm=False` leaves the
+        pinned organizations to their first use (a store's scenarios come later, through its log)."""
         self.keys = None if keys is None else tuple(keys)
         #: The control plane's token (None: open, on a loopback bind); `create_app` sets it.
         self.control_token: str | None = None
@@ -67,7 +69,7 @@ class MockState:
         self.journal = Journal(journal_size)
         #: The store's replica (`mock_server.store.Replica`) when the world is kept in a log.
         self.replica: Any = None
-        self.world = self._build(seed, consumers, warm=not scenarios)
+        self.world = self._build(seed, consumers, warm=warm and not scenarios)
         for source in scenarios:
             self.scenarios.load(self, source)
         if scenarios:

@@ -67,6 +67,33 @@ class ScenarioBook:
         for item in (entry,) if entry is not None else self.templates:
             furnish(org, item, self.uploads)
 
+    def dump(self) -> dict[str, Any]:
+        """What the book holds, as JSON (a store's snapshot keeps it next to the world)."""
+        sources: list[ScenarioSource] = []
+
+        def ref(entry: Entry) -> list[int]:
+            for i, known in enumerate(sources):
+                if known is entry.source:
+                    return [i, entry.index]
+            sources.append(entry.source)
+            return [len(sources) - 1, entry.index]
+
+        named = {tenant: ref(entry) for tenant, entry in self.named.items()}
+        templates = [ref(entry) for entry in self.templates]
+        return {
+            "sources": [{"name": s.name, "data": s.data} for s in sources],
+            "named": named,
+            "templates": templates,
+            "uploads": dict(self.uploads),
+        }
+
+    def restore(self, dumped: dict[str, Any]) -> None:
+        """Hold what `dump` wrote (in place: the World's hook stays this book's `furnish`)."""
+        sources = [ScenarioSource(s["name"], s["data"]) for s in dumped["sources"]]
+        self.named = {tenant: Entry(sources[i], index) for tenant, (i, index) in dumped["named"].items()}
+        self.templates = tuple(Entry(sources[i], index) for i, index in dumped["templates"])
+        self.uploads = dict(dumped["uploads"])
+
     def load(self, state: MockState, source: ScenarioSource) -> Loaded:
         """Load one scenario into `state`, all or nothing."""
         data = source.data

@@ -12,6 +12,9 @@ from typing import Protocol
 Entry = tuple[str, bytes, bytes | None]
 #: What a writer hands over: the command's JSON part and raw body.
 Encoded = tuple[bytes, bytes | None]
+#: What an exchange returns: the new commands' positions, the entries read, whether more follow, and
+#: a snapshot (position, data) to restore before those entries when the log was trimmed past the reader.
+Exchanged = tuple[list[str], list[Entry], bool, tuple[str, bytes] | None]
 
 
 class StoreUnavailable(Exception):
@@ -26,17 +29,24 @@ class Log(Protocol):
     #: The position before every entry.
     origin: str
 
-    async def exchange(self, commands: Sequence[Encoded], after: str) -> tuple[list[str], list[Entry], bool]:
+    async def exchange(self, commands: Sequence[Encoded], after: str) -> Exchanged:
         """Append `commands` (in order) and read the entries past `after`, own ones included.
 
-        Returns the new commands' positions, the entries read, and whether more entries follow (a
-        bounded read). Raises StoreUnavailable if the engine cannot be reached."""
+        Returns the new commands' positions, the entries read, whether more entries follow (a
+        bounded read), and the snapshot to restore first if what follows `after` was trimmed (the
+        entries then follow the snapshot). Raises StoreUnavailable if the engine cannot be reached."""
+        ...
+
+    async def found(self, commands: Sequence[bytes]) -> bool:
+        """Append `commands` (JSON parts, no raw body) only if the store is new (no snapshot, an empty
+        log), atomically; True if they were appended."""
         ...
 
     async def latest_snapshot(self) -> tuple[str, bytes] | None: ...
 
     async def save_snapshot(self, position: str, data: bytes) -> None:
-        """Keep `data` as the world at `position`, unless a newer snapshot is already kept."""
+        """Keep `data` as the world at `position`, unless a newer snapshot is already kept; the log up to
+        it may be trimmed."""
         ...
 
     async def detach(self) -> None:

@@ -42,9 +42,9 @@ class QuietTenants:
     answer holds until the next command is applied (`version`)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[int, bool]] = {}
+        self._known: dict[str, tuple[Any, bool]] = {}
 
-    def pure(self, call: Call, version: int) -> bool:
+    def pure(self, call: Call, version: Any) -> bool:
         state: Any = call.state
         if call.operation.family == "mock":
             return True

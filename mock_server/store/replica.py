@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,9 @@ from starlette.datastructures import Headers
 
 from mock_server.domain.imports import check_declared_size
 from mock_server.domain.kernel import DomainError
+from mock_server.scenarios.source import ScenarioSource
 from mock_server.store.commands import Command
-from mock_server.store.log import Encoded, Entry, Log, StoreUnavailable
+from mock_server.store.log import Encoded, Entry, Log, StoreUnavailable, position_key
 from mock_server.store.reads import QuietTenants, may_read
 from mock_server.web.calls import Call, Handler, Reply
 from mock_server.web.operations import Operation
@@ -47,6 +48,7 @@ class Replica:
         self.state = state
         self.position = log.origin
         self.applied = 0
+        self._restored = 0
         self.snapshot_every = SNAPSHOT_EVERY if snapshot_every is None else snapshot_every
         self._since_snapshot = 0
         self._operations: dict[str, Operation] = {}
@@ -66,7 +68,7 @@ class Replica:
             if may_read(call):
                 if not self.log.sole_writer:
                     await self.sync()
-                if self._reads.pure(call, self.applied):
+                if self._reads.pure(call, (self.applied, self._restored)):
                     return await chain(call)
             return await self.propose(call)
 
@@ -138,34 +140,64 @@ class Replica:
                     waiter.set_result(None)
 
     async def _exchange(self, proposals: list[_Proposal]) -> None:
-        ids, entries, more = await self.log.exchange([p.encoded for p in proposals], self.position)
+        ids, entries, more, restore = await self.log.exchange([p.encoded for p in proposals], self.position)
         self._mine.update(zip(ids, proposals, strict=True))
-        await self._apply(entries)
+        await self._apply(entries, restore)
         while more:
-            _, entries, more = await self.log.exchange((), self.position)
-            await self._apply(entries)
+            _, entries, more, restore = await self.log.exchange((), self.position)
+            await self._apply(entries, restore)
         for proposal in proposals:  # read past its own position, so every proposal has been applied
             _fail(proposal.reply, StoreUnavailable("the store lost an appended command"))
+
+    async def found(self, scenarios: Sequence[ScenarioSource]) -> bool:
+        """Append the loading of `scenarios` as the first commands of a new log (`POST /_mock/scenario`
+        each), so every worker builds them the same way, once. False if the store holds a world."""
+        instant = self.state.clock.now()
+        commands = [
+            Command("postMockScenario", {}, {}, s.data, None, {"content-type": "application/json"}, instant)
+            for s in scenarios
+        ]
+        return await self.log.found([c.encode()[0] for c in commands])
 
     async def catch_up(self) -> int:
         """At start: restore the latest snapshot (writing the first one if there is none), then apply
         the log past it. Returns the number of commands replayed."""
         kept = await self.log.latest_snapshot()
         if kept is None:
-            await self.log.save_snapshot(self.log.origin, _encode(self.state.export()))
+            await self.log.save_snapshot(self.log.origin, _encode(self.state))
             kept = await self.log.latest_snapshot()
             assert kept is not None
-        position, data = kept
-        self.state.restore(json.loads(data))
-        self.position = position
+        self._restore(*kept)
         before = self.applied
         more = True
         while more:
-            _, entries, more = await self.log.exchange((), self.position)
-            await self._apply(entries)
+            _, entries, more, restore = await self.log.exchange((), self.position)
+            await self._apply(entries, restore)
         return self.applied - before
 
-    async def _apply(self, entries: list[Entry]) -> None:
+    def _restore(self, position: str, data: bytes) -> None:
+        document = json.loads(data)
+        self.state.restore(document)
+        if "scenarios" in document:
+            self.state.scenarios.restore(document["scenarios"])
+        self.position = position
+        self._restored += 1  # what the quiet-read cache knew is about another world
+        self._since_snapshot = 0
+
+    def _skip_to(self, position: str, data: bytes) -> None:
+        """The log was trimmed past this replica (it was idle while others wrote a snapshot's worth):
+        restore the snapshot. A command of its own the snapshot already holds (only possible after a
+        bounded read left it unread) has an unknown outcome: answered 503, like a timeout."""
+        at = position_key(position)
+        for entry_id in [i for i in self._mine if position_key(i) <= at]:
+            _fail(
+                self._mine.pop(entry_id).reply, StoreUnavailable("the store moved past a command in flight")
+            )
+        self._restore(position, data)
+
+    async def _apply(self, entries: list[Entry], restore: tuple[str, bytes] | None = None) -> None:
+        if restore is not None:
+            self._skip_to(*restore)
         for position, data, raw in entries:
             proposal = self._mine.pop(position, None)
             try:
@@ -186,12 +218,14 @@ class Replica:
             await self._snapshot()
 
     async def _execute(self, command: Command, original: Call | None) -> Reply:
-        clock = self.state.clock
+        clock, book = self.state.clock, self.state.scenarios
         if clock.running:  # times and ids come from the instant the command was decided, on every worker
             clock.hold(command.instant)
+        wall, book.wall = book.wall, lambda: command.instant.replace(microsecond=0)  # `clock: real` too
         try:
             return await self._run_command(command, original)
         finally:
+            book.wall = wall
             clock.release()
 
     def _run_command(self, command: Command, original: Call | None) -> Awaitable[Reply]:
@@ -217,12 +251,16 @@ class Replica:
             return  # fault rules are not part of the world's snapshot; keep replaying until they are gone
         self._since_snapshot = 0
         try:
-            await self.log.save_snapshot(self.position, _encode(self.state.export()))
+            await self.log.save_snapshot(self.position, _encode(self.state))
         except Exception as error:  # a snapshot is an optimisation: the log alone is the world
             logger.warning("snapshot not written: %r", error)
 
 
-def _encode(snapshot: Any) -> bytes:
+def _encode(state: Any) -> bytes:
+    """The world, and the scenarios that furnish its new organizations (they are not the world's export,
+    but a worker restoring the snapshot must build a new organization as every other one does)."""
+    snapshot = state.export()
+    snapshot["scenarios"] = state.scenarios.dump()
     # The stdlib's json, not orjson: a snapshot holds 128-bit id-generator states (orjson stops at 64).
     return json.dumps(snapshot, separators=(",", ":")).encode()
 

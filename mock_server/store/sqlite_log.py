@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from mock_server.store.log import Encoded, Entry, StoreUnavailable
+from mock_server.store.log import Encoded, Exchanged, StoreUnavailable
 
 T = TypeVar("T")
 
@@ -54,8 +54,8 @@ class SqliteLog:
     async def _run(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    async def exchange(self, commands: Sequence[Encoded], after: str) -> tuple[list[str], list[Entry], bool]:
-        def work() -> tuple[list[str], list[Entry], bool]:
+    async def exchange(self, commands: Sequence[Encoded], after: str) -> Exchanged:
+        def work() -> Exchanged:
             ids: list[str] = []
             try:
                 if commands:
@@ -76,7 +76,27 @@ class SqliteLog:
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"the state file {self.where} failed: {error}") from None
             entries = [(str(i), bytes(data), None if raw is None else bytes(raw)) for i, data, raw in rows]
-            return ids, entries, len(rows) == READ_LIMIT
+            return ids, entries, len(rows) == READ_LIMIT, None  # one replica: never behind the trim
+
+        return await self._run(work)
+
+    async def found(self, commands: Sequence[bytes]) -> bool:
+        def work() -> bool:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    kept = self._db.execute(
+                        "SELECT (SELECT count(*) FROM snapshot) + (SELECT count(*) FROM log)"
+                    ).fetchone()[0]
+                    if not kept:
+                        self._db.executemany("INSERT INTO log (data) VALUES (?)", [(c,) for c in commands])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"the state file {self.where} failed: {error}") from None
+            return not kept
 
         return await self._run(work)
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from mock_server.scenarios.source import ScenarioSource
 from mock_server.store.log import StoreUnavailable, open_log
 from mock_server.store.replica import Replica
 from mock_server.web.calls import CallAround, Handler
@@ -42,12 +43,15 @@ def replicate(
     return replica, table
 
 
-def recover(replica: Replica) -> int:
-    """Replay the store into the replica now, on a loop of its own (the caller's may be running)."""
+def recover(replica: Replica, scenarios: Sequence[ScenarioSource] = ()) -> tuple[bool, int]:
+    """Found the world with `scenarios` if the store is new (once, whichever worker comes first), then
+    replay the store into the replica now, on a loop of its own (the caller's may be running).
+    Returns whether this call founded the world, and the number of commands replayed."""
 
-    async def run() -> int:
+    async def run() -> tuple[bool, int]:
         try:
-            return await replica.catch_up()
+            founded = bool(scenarios) and await replica.found(scenarios)
+            return founded, await replica.catch_up()
         finally:
             await replica.log.detach()  # a connection made here belongs to this loop
 

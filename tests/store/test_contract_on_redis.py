@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_mock_on_redis_with_two_workers_conforms(tmp_path: Path) -> None:
-    options = ("--store", "", "--workers", "2", "--seed", "1", "--consumers", "200")
+    # as the in-process run: no demo (its imports take 30 s, on purpose: a world that looks alive)
+    options = ("--store", "", "--workers", "2", "--seed", "1", "--consumers", "200", "--scenario", "none")
     with RedisServer() as redis:
         served = ServedMock(*options[:1], redis.url, *options[2:]).start()
         try:

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 class Cluster:
     def __init__(self, redis: RedisServer) -> None:
         self.redis = redis
-        options = ("--store", redis.url, "--consumers", "300", "--seed", "5")
+        # a frozen clock: an export of a running one says its own now (workers now get serve's real clock)
+        frozen = ("--clock", "2025-06-01T00:00:00Z")
+        options = ("--store", redis.url, "--consumers", "300", "--seed", "5", *frozen)
         self.pair = ServedMock(*options, "--workers", "2")
         self.single = ServedMock(*options)
 

@@ -36,6 +36,7 @@ from mock_server.handlers.tenancy import Served
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.state import MockState
 from mock_server.web.assembly import build_app
+from mock_server.web.bodies import DEFAULT_STATE_BODY, BodyLimits
 from mock_server.web.calls import Around
 from mock_server.web.error_table import ErrorRule
 from mock_server.web.middleware import Middleware
@@ -74,6 +75,7 @@ def create_app(
     clock_start: datetime = DEFAULT_START,
     clock_running: bool = False,
     scenarios: Sequence[ScenarioSource] = (),
+    max_state_body: int = DEFAULT_STATE_BODY,
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
@@ -91,6 +93,8 @@ def create_app(
     `clock_start`/`clock_running` start the virtual clock (frozen at 2025-01-01 by default);
     `scenarios` (`mock_server.scenarios.read`) are loaded at start, in order (none by default); on a
     `store`, they found a new world once, as commands of its log (a store that holds a world ignores them).
+    `max_state_body` bounds a `PUT /_mock/state` body (413 beyond), apart from the 1 MiB of other JSON
+    bodies: any export the mock makes can be restored (it is parsed off the event loop).
     """
     documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
     declared = DeclaredResponses(documents)
@@ -138,6 +142,8 @@ def create_app(
         middleware=middleware,
         errors={Forbidden: forbidden_rule, Unauthorized: _unauthorized_rule(hint), **(errors or {})},
         auth=BearerAuth(hint=hint),
+        # a snapshot is as wide and deep as the world it holds (consumers' metadata nests inside it)
+        body_limits={"putMockState": BodyLimits(max_state_body, 96, max_state_body)},
     )
     if replica is not None:
         from mock_server.store.wiring import recover

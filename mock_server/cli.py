@@ -15,6 +15,8 @@ from datetime import datetime
 from importlib.metadata import version
 from typing import Any
 
+from mock_server.web.bodies import DEFAULT_STATE_BODY
+
 DEFAULT_PORT = 4010
 
 
@@ -25,6 +27,31 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kib": 1024,
+    "kb": 1000,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "gib": 1024**3,
+    "gb": 1000**3,
+}
+
+
+def _size(text: str) -> int:
+    """`268435456`, `256MiB`, `2 MB`: a size in bytes."""
+    number = text.strip().rstrip("BbIiKkMmGg ")
+    unit = text.strip()[len(number) :].strip().lower()
+    try:
+        value = int(float(number) * _UNITS[unit])
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"expected a size such as 256MiB, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a size of at least 1 byte, got {text!r}")
     return value
 
 
@@ -149,6 +176,13 @@ def _parser() -> argparse.ArgumentParser:
         default=10_000,
         metavar="N",
         help="requests the journal keeps for GET /_mock/journal (default: 10,000; 0 turns it off)",
+    )
+    serve.add_argument(
+        "--max-state-body",
+        type=_size,
+        default=DEFAULT_STATE_BODY,
+        metavar="SIZE",
+        help="the largest snapshot PUT /_mock/state takes (default: 256MiB; other JSON bodies: 1 MiB)",
     )
     kept = serve.add_mutually_exclusive_group()
     kept.add_argument(
@@ -322,6 +356,7 @@ def _serve(args: argparse.Namespace) -> int:
         "strict_responses": not args.no_strict,
         "log_requests": not args.quiet,
         "journal_size": args.journal_size,
+        "max_state_body": args.max_state_body,
         "store": store,
     }
     host = f"[{args.host}]" if ":" in args.host else args.host

@@ -16,7 +16,7 @@ from typing import Any
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.kernel import DEFAULT_START, Clock, Invalid, Issue
-from mock_server.domain.world import World, key_hash
+from mock_server.domain.world import World, check_snapshot, key_hash
 from mock_server.scenarios.book import ScenarioBook
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.seeding import consumer_source
@@ -124,6 +124,7 @@ class MockState:
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         world = snapshot["world"]
+        check_snapshot(world)  # before the pinned keys are compared: a malformed list is named as such
         pinned = None if self.keys is None else sorted(key_hash(k) for k in self.keys)
         if world.get("pinnedKeyHashes") != pinned:
             raise Invalid(

@@ -132,7 +132,7 @@ async def import_state(call: Call) -> Reply:
     state = _state(call)
     try:
         state.restore(call.body)
-    except (KeyError, TypeError, ValueError) as problem:
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as problem:
         raise Invalid(
             f"Not a snapshot this mock can restore: {problem}", (Issue("world", str(problem)),)
         ) from None

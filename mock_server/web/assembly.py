@@ -33,6 +33,7 @@ def build_app(
     max_json_body: int = 1024 * 1024,
     max_json_depth: int = 64,
     max_json_items: int = 10_000,
+    body_limits: Mapping[str, BodyLimits] | None = None,
     validate_formats: bool = True,
     families: Sequence[Family] = DEFAULT_FAMILIES,
     errors: Mapping[type[BaseException], ErrorRule] | None = None,
@@ -55,7 +56,9 @@ def build_app(
     * `cors_origins`: `"local"` (localhost and 127.0.0.1 on any port), `"*"`, an explicit list, or `[]`.
       `cors_by_prefix`: another policy for the paths under a prefix (`{"/_mock": []}`: no CORS there).
     * `max_json_body` (bytes, 413), `max_json_depth` (400), `max_json_items` (entries per array or
-      object, 413): the JSON body limits.
+      object, 413): the JSON body limits; `body_limits` (operationId -> `BodyLimits`) another set for
+      some operations (a state restore takes whatever the mock can export). A body over `max_json_body`
+      is parsed off the event loop.
     * `validate_formats`: check `format` (uuid, date-time, email...) in requests and responses
       (schemathesis' negative mode sends format violations and expects a 4xx).
     * `families`: the route-family table (prefix -> error envelope); `errors`: extra error-table rules,
@@ -88,6 +91,14 @@ def build_app(
             raise StartupError(str(error)) from error
         entry.methods[operation.method] = compiled
         operations[operation.operation_id] = operation
+        own = (body_limits or {}).get(operation.operation_id)
+        if own is not None:
+            if compiled.body is None:
+                raise StartupError(f"body limits for {operation.operation_id}, which takes no body")
+            compiled.body.limits = own
+    unknown = sorted(set(body_limits or {}) - set(operations))
+    if unknown:
+        raise StartupError(f"body limits for unknown operations: {', '.join(unknown)}")
     for entry in router.entries.values():
         entry.allow = ", ".join(sorted(entry.methods))
 

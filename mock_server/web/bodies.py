@@ -19,13 +19,25 @@ from .references import escape, resolve
 from .rejections import Rejection
 from .validators import CompiledSchema, SchemaCompiler
 
-__all__ = ["MISSING_BODY", "BodyLimits", "BodySpec", "MediaEntry", "compile_body", "media_type_of"]
+__all__ = [
+    "DEFAULT_STATE_BODY",
+    "MISSING_BODY",
+    "BodyLimits",
+    "BodySpec",
+    "MediaEntry",
+    "compile_body",
+    "media_type_of",
+]
 
 MISSING_BODY = Problem(
     "body", (), "schema", "object", "a request body", "undefined", "A request body is required"
 )
 
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+
+#: The default limit of a state restore's body (`PUT /_mock/state`, `serve --max-state-body`): the
+#: mock's exports are far larger than other JSON bodies (about 500 bytes per changed consumer).
+DEFAULT_STATE_BODY = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +61,12 @@ class MediaEntry:
 class BodySpec:
     """An operation's `requestBody`: whether it is required and what each media type accepts."""
 
-    __slots__ = ("accepted", "exact", "ranges", "required")
+    __slots__ = ("accepted", "exact", "limits", "ranges", "required")
 
     def __init__(self, required: bool, entries: list[MediaEntry]) -> None:
         self.required = required
+        #: this operation's own JSON limits (a state restore's larger body), or None: the app's
+        self.limits: BodyLimits | None = None
         self.exact = {entry.media_type: entry for entry in entries if "*" not in entry.media_type}
         self.ranges = [entry for entry in entries if "*" in entry.media_type]
         self.accepted = ", ".join(entry.media_type for entry in entries)

@@ -9,6 +9,7 @@ serialization (orjson) and, in strict mode, the response contract. `assembly.bui
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -251,13 +252,15 @@ class Shell:
                 receive = exchange._receive  # streamed by the handler
             else:
                 assert exchange._receive is not None
-                raw = await read_body(
-                    exchange._receive, self._limits.max_bytes, headers.get(b"content-length")
-                )
+                limits = spec.limits or self._limits
+                raw = await read_body(exchange._receive, limits.max_bytes, headers.get(b"content-length"))
                 if raw:
                     if entry is None:
                         raise Rejection.unsupported_media_type("", spec.accepted)
-                    body = parse_json(raw, self._limits)
+                    if len(raw) > self._limits.max_bytes:  # (an operation's own, larger limit)
+                        body = await asyncio.to_thread(parse_json, raw, limits)
+                    else:
+                        body = parse_json(raw, limits)
                     if entry.validator is not None:
                         problems = entry.validator.problems(body)
                         if problems:

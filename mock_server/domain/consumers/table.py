@@ -33,7 +33,7 @@ from mock_server.domain.consumers.record import (
     to_millis,
 )
 from mock_server.domain.consumers.value_index import ValueIndex
-from mock_server.domain.kernel import Clock, Conflict, IdFactory
+from mock_server.domain.kernel import Clock, Conflict, IdFactory, Invalid, Issue
 
 
 class ConsumerTable:
@@ -350,8 +350,12 @@ class ConsumerTable:
 
     def restore_export(self, data: Mapping[str, Any]) -> None:
         """Replay an `export()` onto a freshly generated table of the same seed."""
-        for position, raw in data["changed"]:
-            self.restore_raw(position, raw)
+        for k, (position, raw) in enumerate(data["changed"]):
+            try:
+                self.restore_raw(position, raw)
+            except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as problem:
+                text = f"missing {problem}" if isinstance(problem, KeyError) else str(problem)
+                raise Invalid(text, (Issue(f"consumers.changed.{k}", text),)) from None
         self.revision = data["revision"]
         self._ids.restore_export(data["ids"])
 

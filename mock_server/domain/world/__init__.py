@@ -8,14 +8,20 @@ from mock_server.domain.world.links import (
 from mock_server.domain.world.organization import (
     Organization,
 )
+from mock_server.domain.world.snapshot import (
+    MAX_CONSUMERS,
+    check_snapshot,
+)
 from mock_server.domain.world.world import (
     World,
     key_hash,
 )
 
 __all__ = (
+    "MAX_CONSUMERS",
     "ImportedMembers",
     "Organization",
     "World",
+    "check_snapshot",
     "key_hash",
 )

@@ -18,13 +18,10 @@ from mock_server.domain.consumers import ConsumerColumns, ConsumerTable, empty_c
 from mock_server.domain.kernel import DEFAULT_START, Clock, IdFactory, Unauthorized
 from mock_server.domain.sync import Catalogue
 from mock_server.domain.world.organization import Organization
+from mock_server.domain.world.snapshot import FORMAT, check_snapshot, located
 
 Progress = Callable[[int, int], None]
 ConsumerSource = Callable[[int, str, int, Progress | None], ConsumerColumns]
-
-
-#: The snapshot format `World.export` writes and `World.from_snapshot` reads.
-FORMAT = "fanfare-mock/world@1"
 
 
 def key_hash(secret_key: str) -> str:
@@ -163,9 +160,10 @@ class World:
         consumer_source: ConsumerSource = no_consumers,
         clock: Clock | None = None,
     ) -> World:
-        """Regenerate the consumers from the seed and replay a snapshot's changes onto them."""
-        if data.get("format") != FORMAT:
-            raise ValueError(f"not a {FORMAT} snapshot")
+        """Regenerate the consumers from the seed and replay a snapshot's changes onto them; a snapshot
+        that is not one this mock could have written is `Invalid` (naming the field) before anything is
+        built (`snapshot.check_snapshot`)."""
+        check_snapshot(data)
         clock = clock or Clock()
         start = datetime.fromisoformat(data["start"]["now"])
         clock.set(start)
@@ -175,9 +173,10 @@ class World:
         world.pinned = None if pinned is None else frozenset(pinned)
         clock.set(datetime.fromisoformat(data["clock"]["now"]))
         clock.running = bool(data["clock"]["running"])
-        for entry in data["organizations"]:
+        for n, entry in enumerate(data["organizations"]):
             org = world.build_organization(entry["keyHash"], furnish=False)
-            org.restore_export(entry)
+            with located(f"world.organizations.{n}"):
+                org.restore_export(entry)
             world._orgs[entry["keyHash"]] = org
         return world
 

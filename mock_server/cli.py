@@ -114,12 +114,16 @@ def _instant(text: str) -> datetime:
     return instant
 
 
-def _scenarios(names: Sequence[str] | None) -> list[Any]:
-    """The `--scenario` sources, read now so a bad file stops the start with its line and problem."""
-    from mock_server.scenarios import read
+def _scenarios(names: Sequence[str] | None, keys: Sequence[str] | None) -> list[Any]:
+    """The `--scenario` sources, read now so a bad file stops the start with its line and problem.
 
-    chosen = ["demo"] if names is None else [n for n in names if n != "none"]
-    return [read(name) for name in chosen]
+    By default, the demo for every new organization and, unless `--keys` pins the organizations (they
+    are built at start, demo included), one demo organization (`DEMO_KEY`) there from the start."""
+    from mock_server.scenarios import demo_organization, read
+
+    if names is None:
+        return [read("demo")] + ([] if keys else [demo_organization()])
+    return [read(name) for name in names if name != "none"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -374,7 +378,7 @@ def _serve(args: argparse.Namespace) -> int:
         "clock_start": wall_clock() if args.clock is None else args.clock,
         "clock_running": args.clock is None,
         # on a store, the scenarios found a new world once, through its log; a kept world starts as kept
-        "scenarios": _scenarios(args.scenario),
+        "scenarios": _scenarios(args.scenario, args.keys),
     }
     app: Any = None
     try:
@@ -395,6 +399,13 @@ def _serve(args: argparse.Namespace) -> int:
     )
     print(f"  control plane http://{host}:{args.port}/_mock/...   Ctrl-C stops", flush=True)
     print(told.replace("BASE", f"http://{host}:{args.port}"), flush=True)
+    if args.scenario is None and not args.keys:
+        from mock_server.scenarios import DEMO_KEY
+
+        print(
+            f"  demo organization: Authorization: Bearer {DEMO_KEY} (any other sk_test_ key is a new one)",
+            flush=True,
+        )
     print(
         f"  dashboard http://{host}:{args.port}/_mock/   API docs http://{host}:{args.port}/docs", flush=True
     )

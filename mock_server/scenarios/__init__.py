@@ -12,6 +12,9 @@ from mock_server.scenarios.source import ScenarioError, ScenarioSource, from_dat
 
 #: The built-in scenarios, by the name `--scenario` takes.
 BUILT_IN = ("demo",)
+#: The key of the organization `serve` furnishes with the demo at start (when no `--keys` pins others),
+#: so the dashboard shows data on its first page and the README's first curl has something to list.
+DEMO_KEY = "sk_test_fanfare_demo"
 
 
 def read(name: str) -> ScenarioSource:
@@ -22,12 +25,21 @@ def read(name: str) -> ScenarioSource:
     return read_file(name)
 
 
+def demo_organization(key: str = DEMO_KEY) -> ScenarioSource:
+    """The demo's every-new-organization template as one organization named by `key`, built at start."""
+    demo = read("demo")
+    (template,) = (entry for entry in demo.data["organizations"] if entry.get("key") == "*")
+    return from_data({"scenario": 1, "organizations": [{**template, "key": key}]}, f"demo ({key})")
+
+
 __all__ = [
     "BUILT_IN",
+    "DEMO_KEY",
     "Loaded",
     "ScenarioBook",
     "ScenarioError",
     "ScenarioSource",
+    "demo_organization",
     "export_scenario",
     "from_data",
     "parse",

@@ -86,6 +86,24 @@ def test_serve_shows_a_live_world_on_a_real_clock(serve: Serve) -> None:
     assert page.status_code == 200 and "fanfare-mock dashboard" in page.text
 
 
+def test_serve_has_a_demo_organization_before_any_request(serve: Serve) -> None:
+    """The dashboard's first page shows data: `sk_test_fanfare_demo` is there from the start, with the demo."""
+    base = serve()
+    (org,) = httpx.get(f"{base}/_mock/organizations").json()["organizations"]
+    assert org["tenant"] == "sk_test_…demo", org
+    assert org["audiences"] > 0, org
+    demo = audiences(base, "sk_test_fanfare_demo")
+    assert {a["type"] for a in demo} == {"STATIC", "DYNAMIC", "SYNCED_LIST"}
+    assert [a["name"] for a in demo] == [a["name"] for a in audiences(base)]  # the same demo as any key
+
+
+def test_no_demo_organization_with_pinned_keys_or_no_scenario(serve: Serve) -> None:
+    assert httpx.get(f"{serve('--scenario', 'none')}/_mock/organizations").json() == {"organizations": []}
+    pinned = serve("--keys", "sk_test_pinned_0000aaaa")
+    (org,) = httpx.get(f"{pinned}/_mock/organizations").json()["organizations"]
+    assert org["tenant"] == "sk_test_…aaaa" and org["audiences"] > 0, org  # the demo in the pinned one
+
+
 def test_scenario_none_and_a_fixed_clock(serve: Serve) -> None:
     base = serve("--scenario", "none", "--clock", "2025-06-01T00:00:00Z")
     assert audiences(base) == []

@@ -87,7 +87,7 @@ def test_serve_shows_a_live_world_on_a_real_clock(serve: Serve) -> None:
 
 
 def test_serve_has_a_demo_organization_before_any_request(serve: Serve) -> None:
-    """The dashboard's first page shows data: `sk_test_fanfare_demo` is there from the start, with the demo."""
+    """The dashboard's first page shows data: `sk_test_fanfare_demo` is there from the start."""
     base = serve()
     (org,) = httpx.get(f"{base}/_mock/organizations").json()["organizations"]
     assert org["tenant"] == "sk_test_…demo", org

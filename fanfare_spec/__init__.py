@@ -51,22 +51,69 @@ def _text(name: str) -> str:
     return path_of(name).read_text(encoding="utf-8")
 
 
-def bundle(name: str = "fanfare") -> dict[str, Any]:
+def bundle(name: str = "fanfare", *, recorded: bool = True) -> dict[str, Any]:
     """Build one document from its YAML sources.
 
     A root file `src/<name>.yaml` may list part files under `x-parts`; each part holds `paths` and
     `components` that are merged into the root. A name defined twice with different content is an error,
-    so parts cannot silently shadow each other.
+    so parts cannot silently shadow each other. `x-examples` names the file of recorded success examples
+    (`fanfare-mock spec --record-examples`): its section `<name>` holds, by operationId, status and media
+    type, named examples that are added to those responses (`recorded=False` leaves them out: the
+    recorder's own starting point). An example name is unique per operation.
     """
     import yaml  # only needed when bundling, never when serving
 
     src = source_dir()
     root: dict[str, Any] = yaml.safe_load((src / f"{name}.yaml").read_text(encoding="utf-8"))
     parts = root.pop("x-parts", [])
+    examples = root.pop("x-examples", None)
     for part_name in parts:
         part = yaml.safe_load((src / part_name).read_text(encoding="utf-8"))
         _merge(root, part, part_name)
+    if examples is not None and recorded:
+        book = yaml.safe_load((src / examples).read_text(encoding="utf-8")) or {}
+        _add_examples(root, book.get(name) or {}, examples)
     return root
+
+
+def _add_examples(root: dict[str, Any], recorded: dict[str, Any], origin: str) -> None:
+    operations = {
+        operation["operationId"]: operation
+        for item in root.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for operation_id, statuses in recorded.items():
+        operation = operations.get(operation_id)
+        if operation is None:
+            raise ValueError(f"{origin}: no operation {operation_id}")
+        taken = {
+            example
+            for response in operation.get("responses", {}).values()
+            for media in _content(root, response).values()
+            for example in media.get("examples") or {}
+        }
+        for status, media_types in statuses.items():
+            response = operation.get("responses", {}).get(str(status))
+            if response is None or "$ref" in response:
+                raise ValueError(f"{origin}: {operation_id} has no inline response {status}")
+            for media_type, examples in media_types.items():
+                media = response.get("content", {}).get(media_type)
+                if media is None:
+                    raise ValueError(f"{origin}: {operation_id} {status} declares no {media_type}")
+                for example_name, example in examples.items():
+                    if example_name in taken:
+                        raise ValueError(f"{origin}: {operation_id} already has an example {example_name!r}")
+                    taken.add(example_name)
+                    media.setdefault("examples", {})[example_name] = example
+
+
+def _content(root: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """A response's content, through one `#/components/responses/...` reference."""
+    reference = response.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/components/responses/"):
+        response = root.get("components", {}).get("responses", {}).get(reference.rsplit("/", 1)[1], {})
+    return response.get("content") or {}
 
 
 def _merge(root: dict[str, Any], part: dict[str, Any], origin: str) -> None:

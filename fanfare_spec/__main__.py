@@ -8,12 +8,12 @@ import sys
 from fanfare_spec import DOCUMENTS, bundle, path_of
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], *, recorded: bool = True) -> int:
     if argv[:1] != ["bundle"]:
         print("usage: python -m fanfare_spec bundle   (rewrites openapi/*.json from openapi/src/*.yaml)")
         return 2
     for name in DOCUMENTS:
-        text = json.dumps(bundle(name), indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(bundle(name, recorded=recorded), indent=1, ensure_ascii=False) + "\n"
         path_of(name).write_text(text, encoding="utf-8")
         print(f"wrote {path_of(name)} ({len(text):,} bytes)")
     return 0

@@ -276,11 +276,21 @@ def _parser() -> argparse.ArgumentParser:
     spec = commands.add_parser("spec", help="print an OpenAPI document the mock implements")
     spec.add_argument("document", nargs="?", default="fanfare", choices=["fanfare", "mock"])
     spec.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    spec.add_argument(
+        "--record-examples",
+        action="store_true",
+        help="(source checkout) record every success example from a fresh mock into "
+        "openapi/src/recorded-examples.yaml and rebundle openapi/*.json",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "spec" and args.record_examples:
+        from mock_server.examples import record_examples
+
+        return record_examples()
     if args.command == "spec":
         return _print_spec(args.document, args.output)
     from mock_server.scenarios.source import ScenarioError

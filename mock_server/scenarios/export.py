@@ -58,6 +58,14 @@ def export_scenario(state: MockState) -> dict[str, Any]:
     return scenario
 
 
+def _progression(policy: dict[str, Any]) -> dict[str, Any]:
+    """A job policy as a scenario names it: its mode and the one field that mode reads (the domain keeps
+    `reads` and `seconds` on every policy, 0 where unused; the Scenario schema refuses `reads: 0`)."""
+    mode = policy["mode"]
+    field = {"afterReads": "reads", "afterSeconds": "seconds"}.get(mode)
+    return {"mode": mode, field: policy[field]} if field else {"mode": mode}
+
+
 def _organization(
     tenant_hash: str, org: Organization, seeded: int, state: MockState, notes: list[str]
 ) -> dict[str, Any]:
@@ -65,7 +73,7 @@ def _organization(
     out: dict[str, Any] = {"keyHash": tenant_hash}
     policies = modules.jobs.export()["policies"]  # only the ones set: an unset policy follows the default
     if policies:
-        out["progression"] = {kind: dict(policy) for kind, policy in policies.items()}
+        out["progression"] = {kind: _progression(policy) for kind, policy in policies.items()}
     live = sorted(org.list_audiences(), key=lambda a: a.id)  # ids grow in creation order
     plain = [
         a

@@ -148,9 +148,9 @@ def organization_directory(existing: int) -> tuple[Any, Any, Callable[[], int]]:
     for k in range(existing):
         n = 1_000_000 + k
         org.consumers.append(email=f"old.{n}@example.com", external_id=f"ext-{n:08d}")
-    audience = org.create_audience(AudienceInput(name="Imported", type=AudienceType.STATIC))
-    sink = ImportedMembers(org, audience.id)
-    return org.consumers, sink, lambda: org.count(audience.id).count
+    audience = org.audiences.create(AudienceInput(name="Imported", type=AudienceType.STATIC))
+    sink = ImportedMembers(org.members, audience.id)
+    return org.consumers, sink, lambda: org.members.count(audience.id).count
 
 
 def memory_directory(existing: int) -> tuple[Any, Any, Callable[[], int]]:

@@ -92,10 +92,10 @@ def main() -> None:
     audiences = {}
     for label, rule_set in rules.items():
         t = time.perf_counter()
-        audience = org.create_audience(AudienceInput(label, AudienceType.DYNAMIC, rules=rule_set))
+        audience = org.audiences.create(AudienceInput(label, AudienceType.DYNAMIC, rules=rule_set))
         took = time.perf_counter() - t
         audiences[label] = audience.id
-        count = org.count(audience.id).count
+        count = org.members.count(audience.id).count
         row(f"materialize: {label}"[:52], f"{took * 1000:.0f} ms", "< 500 ms", took < 0.5)
         print(f"  -> {count:,} members")
 
@@ -103,29 +103,29 @@ def main() -> None:
     cursors: list[str | None] = [None]
     after = None
     for _ in range(args.pages):
-        page = org.members(everyone, PageRequest(first=20, after=after))
+        page = org.members.page(everyone, PageRequest(first=20, after=after))
         after = page.end_cursor
         cursors.append(after)
     rng = random.Random(1)
     sample = [rng.choice(cursors) for _ in range(args.pages)]
-    deep = org.members(everyone, PageRequest(first=100, after=None))
+    deep = org.members.page(everyone, PageRequest(first=100, after=None))
     jump = [deep.end_cursor] * 10
     times = []
     for cursor in sample + jump:
         t = time.perf_counter()
-        org.members(everyone, PageRequest(first=20, after=cursor))
+        org.members.page(everyone, PageRequest(first=20, after=cursor))
         times.append(time.perf_counter() - t)
     p50, p99 = pct(times, 0.5), pct(times, 0.99)
     row("members page (first=20) p50", f"{p50 * 1000:.3f} ms", "< 5 ms p99", p50 < 0.005)
     row("members page (first=20) p99", f"{p99 * 1000:.3f} ms", "< 5 ms", p99 < 0.005)
-    big = timed(lambda: org.members(everyone, PageRequest(first=100, after=rng.choice(cursors))), 500)
+    big = timed(lambda: org.members.page(everyone, PageRequest(first=100, after=rng.choice(cursors))), 500)
     row("members page (first=100) p99", f"{pct(big, 0.99) * 1000:.3f} ms", "< 5 ms", pct(big, 0.99) < 0.005)
-    search = timed(lambda: org.members(everyone, PageRequest(first=20, search="smith")), 20)
+    search = timed(lambda: org.members.page(everyone, PageRequest(first=20, search="smith")), 20)
     print(
         f"{'members page with search=smith (no target) p50':<52} {statistics.median(search) * 1000:>11.2f} ms"
     )
 
-    counts = timed(lambda: org.count(everyone), 10_000)
+    counts = timed(lambda: org.members.count(everyone), 10_000)
     row(
         "count p99 (O(1) after materialization)",
         f"{pct(counts, 0.99) * 1e6:.1f} us",

@@ -17,7 +17,7 @@ def _page_request(query: dict[str, Any]) -> PageRequest:
 
 async def create(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audience = org.create_audience(d.create_input(call.body))
+    audience = org.audiences.create(d.create_input(call.body))
     if (source := call.body.get("primarySyncSource")) is not None:  # the reference's create may name one
         org.sync.attach(
             audience.id,
@@ -32,12 +32,12 @@ async def create(call: Call, d: Dialect) -> Reply:
 
 async def list_all(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    return Reply(200, d.audience_list(org.list_audiences(), org, call.query))
+    return Reply(200, d.audience_list(org.audiences.live(), org, call.query))
 
 
 async def get(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audience = org.get_audience(call.path_params["audienceId"])
+    audience = org.audiences.get(call.path_params["audienceId"])
     # Reading an audience reads its imports' status: the guide has no GET .../import, so this is where a
     # guide client watches an import move (an `afterReads` job advances here).
     for record in org.imports.for_audience(audience.id):
@@ -48,50 +48,50 @@ async def get(call: Call, d: Dialect) -> Reply:
 async def update(call: Call, d: Dialect) -> Reply:
     org = organization(call)
     patch = d.patch(call.body or {})  # the reference's PUT body is optional
-    audience = org.update_audience(call.path_params["audienceId"], patch)
+    audience = org.audiences.update(call.path_params["audienceId"], patch)
     return Reply(200, d.audience(audience, org, "update", call.query))
 
 
 async def delete(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audience = org.archive_audience(call.path_params["audienceId"])  # takes its imports, sync, references
+    audience = org.audiences.archive(call.path_params["audienceId"])  # takes its imports, sync, references
     return Reply(200, d.audience(audience, org, "delete", call.query))
 
 
 async def members(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    page = org.member_page(call.path_params["audienceId"], _page_request(call.query))
+    page = org.members.position_page(call.path_params["audienceId"], _page_request(call.query))
     return Reply(200, members_page(d, org, page))
 
 
 async def add_members(call: Call, d: Dialect) -> Reply:
     org = organization(call)
     audience_id = call.path_params["audienceId"]
-    added = org.add_members(audience_id, call.body["consumerIds"])
+    added = org.members.add(audience_id, call.body["consumerIds"])
     return Reply(200, {"audienceId": audience_id, "addedCount": added})
 
 
 async def status(call: Call, d: Dialect) -> Reply:
     org = organization(call)
     org.sync.observe(call.path_params["audienceId"], org.sync_host)  # a status read moves a sync job
-    return Reply(200, d.status(org.status(call.path_params["audienceId"])))
+    return Reply(200, d.status(org.members.status(call.path_params["audienceId"])))
 
 
 async def count(call: Call, d: Dialect) -> Reply:
     org = organization(call)
     org.sync.refresh(call.path_params["audienceId"], org.sync_host)
-    return Reply(200, d.count(org.count(call.path_params["audienceId"])))
+    return Reply(200, d.count(org.members.count(call.path_params["audienceId"])))
 
 
 async def group(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audiences = org.group_audiences(call.path_params["groupId"])
+    audiences = org.audiences.group(call.path_params["groupId"])
     return Reply(200, [d.audience(a, org, "group", call.query) for a in audiences])
 
 
 async def group_members(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    page = org.group_member_page(
+    page = org.members.group_position_page(
         call.path_params["groupId"], _page_request(call.query), audience_id=call.query.get("audienceId")
     )
     return Reply(200, members_page(d, org, page))
@@ -99,7 +99,7 @@ async def group_members(call: Call, d: Dialect) -> Reply:
 
 async def delete_group(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audiences = org.delete_group(call.path_params["groupId"])
+    audiences = org.audiences.delete_group(call.path_params["groupId"])
     return Reply(200, [d.audience(a, org, "group_delete", call.query) for a in audiences])
 
 
@@ -117,5 +117,5 @@ async def update_tiers(call: Call, d: Dialect) -> Reply:
 
 async def consumer_audiences(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audiences = org.consumer_audiences(call.path_params["id"])
+    audiences = org.members.audiences_of(call.path_params["id"])
     return Reply(200, [d.audience(a, org, "consumer", call.query) for a in audiences])

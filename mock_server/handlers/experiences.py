@@ -20,7 +20,7 @@ def _book(call: Call) -> tuple[Organization, ExperienceBook]:
 def _metrics_of(org: Organization, book: ExperienceBook) -> Any:
     def audience_size(audience_id: str) -> int:
         try:
-            return org.count(audience_id).count
+            return org.members.count(audience_id).count
         except NotFound:
             return 0
 
@@ -75,7 +75,7 @@ async def metrics(call: Call, v: Any) -> Reply:
 
     def audience_name(audience_id: str) -> str | None:
         try:
-            return org.get_audience(audience_id).name
+            return org.audiences.get(audience_id).name
         except NotFound:
             return None
 

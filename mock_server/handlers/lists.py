@@ -51,7 +51,7 @@ async def create_import(call: Call, d: Dialect) -> Reply:
 
 async def get_import(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audience = org.get_audience(call.path_params["audienceId"])
+    audience = org.audiences.get(call.path_params["audienceId"])
     imports = org.imports
     latest = imports.latest_for(audience.id)
     if latest is None:
@@ -96,7 +96,7 @@ def _replay(spool: IO[bytes]) -> Iterator[bytes]:
 
 async def resync(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    audience = org.get_audience(call.path_params["audienceId"])
+    audience = org.audiences.get(call.path_params["audienceId"])
     source = org.sync.resync(
         audience.id,
         is_synced_list=audience.type is AudienceType.SYNCED_LIST,

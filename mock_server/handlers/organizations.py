@@ -47,7 +47,7 @@ async def list_organizations(call: Call) -> Reply:
                 {
                     "id": org.id,
                     "tenant": state.tenant_label(tenant_hash),
-                    "audiences": len(org.list_audiences()),
+                    "audiences": len(org.audiences.live()),
                     "experiences": len(org.experiences.experiences()),
                 }
                 for tenant_hash, org in state.world.organizations()
@@ -62,7 +62,7 @@ async def organization(call: Call) -> Reply:
     modules.sync.refresh_all(modules.sync_host)
     audiences: list[dict[str, Any]] = []
     imports: list[dict[str, Any]] = []
-    for audience in sorted(org.list_audiences(), key=lambda a: a.id):  # ids grow in creation order
+    for audience in sorted(org.audiences.live(), key=lambda a: a.id):  # ids grow in creation order
         records = [modules.imports.refresh(record.id) for record in modules.imports.for_audience(audience.id)]
         imports.extend(_import(record) for record in records)
         audiences.append(
@@ -70,8 +70,8 @@ async def organization(call: Call) -> Reply:
                 "id": audience.id,
                 "name": audience.name,
                 "type": audience.type.value,
-                "count": org.count(audience.id).count,
-                "status": _audience_status(org.status(audience.id), records),
+                "count": org.members.count(audience.id).count,
+                "status": _audience_status(org.members.status(audience.id), records),
                 "version": audience.version,
                 "groupId": audience.group_id,
             }
@@ -146,7 +146,7 @@ async def members(call: Call) -> Reply:
     _, org = _organization(call)
     query = call.query
     request = PageRequest(first=query.get("first", 20), after=query.get("after"), search=query.get("search"))
-    page = org.records_of(org.member_page(call.path_params["audienceId"], request))
+    page = org.members.records_of(org.members.position_page(call.path_params["audienceId"], request))
     data = [
         {
             "id": r.id,
@@ -158,7 +158,7 @@ async def members(call: Call) -> Reply:
         }
         for r in page.items
     ]
-    total = None if query.get("search") else org.count(call.path_params["audienceId"]).count
+    total = None if query.get("search") else org.members.count(call.path_params["audienceId"]).count
     return Reply(
         200,
         {

@@ -22,20 +22,20 @@ def _check_body_audience(call: Call) -> None:
 
 async def add_many(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    rules = org.add_rules(call.path_params["audienceId"], d.rule_inputs(call.body), prefix="")
+    rules = org.audiences.add_rules(call.path_params["audienceId"], d.rule_inputs(call.body), prefix="")
     return Reply(d.created, [d.rule(rule, org) for rule in rules])
 
 
 async def add_one(call: Call, d: Dialect) -> Reply:
     _check_body_audience(call)
     org = organization(call)
-    (rule,) = org.add_rules(call.path_params["audienceId"], d.rule_inputs([call.body]), prefix="")
+    (rule,) = org.audiences.add_rules(call.path_params["audienceId"], d.rule_inputs([call.body]), prefix="")
     return Reply(d.created, d.rule(rule, org))
 
 
 async def list_all(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    return Reply(200, [d.rule(rule, org) for rule in org.rules(call.path_params["audienceId"])])
+    return Reply(200, [d.rule(rule, org) for rule in org.audiences.rules(call.path_params["audienceId"])])
 
 
 async def replace_all(call: Call, d: Dialect) -> Reply:
@@ -47,13 +47,15 @@ async def replace_all(call: Call, d: Dialect) -> Reply:
                 (Issue(f"rules.{index}.audienceId", "must equal the audienceId in the path"),),
             )
     org = organization(call)
-    rules = org.replace_rules(call.path_params["audienceId"], d.rule_inputs(call.body["rules"]))
+    rules = org.audiences.replace_rules(call.path_params["audienceId"], d.rule_inputs(call.body["rules"]))
     return Reply(200, [d.rule(rule, org) for rule in rules])
 
 
 async def get_one(call: Call, d: Dialect) -> Reply:
     org = organization(call)
-    return Reply(200, d.rule(org.get_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org))
+    return Reply(
+        200, d.rule(org.audiences.get_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org)
+    )
 
 
 async def update_one(call: Call, d: Dialect) -> Reply:
@@ -69,12 +71,13 @@ async def update_one(call: Call, d: Dialect) -> Reply:
         position=UNSET if position is None else position,
     )
     org = organization(call)
-    rule = org.update_rule(call.path_params["audienceId"], call.path_params["ruleId"], patch)
+    rule = org.audiences.update_rule(call.path_params["audienceId"], call.path_params["ruleId"], patch)
     return Reply(200, d.rule(rule, org))
 
 
 async def delete_one(call: Call, d: Dialect) -> Reply:
     org = organization(call)
     return Reply(
-        200, d.rule(org.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org)
+        200,
+        d.rule(org.audiences.delete_rule(call.path_params["audienceId"], call.path_params["ruleId"]), org),
     )

@@ -111,7 +111,7 @@ def furnish(org: Organization, entry: Entry, uploads: dict[str, str]) -> None:
             modules.experiences.create(ExperienceSpec.parse_request(body), created_by=org.actor)
     # Settle now what a first read would (dynamic audiences made stale by consumers added later are
     # materialized again), so reading the world afterwards, an export included, changes nothing.
-    org.list_audiences()
+    org.audiences.live()
 
 
 def progression_of(policy: Mapping[str, Any]) -> Progression:
@@ -165,7 +165,7 @@ def _audience(
     if body["type"] == AudienceType.DYNAMIC.value and not body.get("rules"):
         raise source.error(where, "a DYNAMIC audience needs rules")
     with _located(source, where):
-        created = org.create_audience(GUIDE.create_input(body))
+        created = org.audiences.create(GUIDE.create_input(body))
     # Imports first, then the listed members: an export lists every member (those an import added too),
     # and listing a member that exists already changes nothing.
     for i, item in enumerate(audience.get("imports") or ()):
@@ -176,7 +176,7 @@ def _audience(
         available = len(org.consumers)
         if wanted > available:
             raise source.error((*where, "members"), f"only {available} seeded consumers to pick from")
-        org.add_member_positions(created.id, list(range(wanted)))
+        org.members.add_positions(created.id, list(range(wanted)))
     elif members:
         _add_listed_members(org, modules, source, (*where, "members"), created.id, members)
 
@@ -201,7 +201,7 @@ def _add_listed_members(
             rows.append(row)
         else:
             known.append(position)
-    org.add_member_positions(audience_id, known)
+    org.members.add_positions(audience_id, known)
     if not rows:
         return
     columns = [c for c in _MEMBER_COLUMNS if any(c in row for row in rows)]
@@ -211,7 +211,7 @@ def _add_listed_members(
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
     data = text.getvalue().encode("utf-8")
-    outcome = run_import(lambda: iter((data,)), directory, ImportedMembers(org, audience_id))
+    outcome = run_import(lambda: iter((data,)), directory, ImportedMembers(org.members, audience_id))
     if outcome.failure_reason is not None:
         raise source.error(where, outcome.failure_reason)
     if outcome.errors:
@@ -271,7 +271,7 @@ def _import(
             record.id,
             lambda: iter((data,)),
             modules.consumers,
-            ImportedMembers(org, audience_id),
+            ImportedMembers(org.members, audience_id),
             updated_by=org.actor,
         )
     if status is ImportStatus.PROCESSING and policy.to_json()["mode"] == "afterReads":

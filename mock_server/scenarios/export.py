@@ -74,7 +74,7 @@ def _organization(
     policies = modules.jobs.export()["policies"]  # only the ones set: an unset policy follows the default
     if policies:
         out["progression"] = {kind: _progression(policy) for kind, policy in policies.items()}
-    live = sorted(org.list_audiences(), key=lambda a: a.id)  # ids grow in creation order
+    live = sorted(org.audiences.live(), key=lambda a: a.id)  # ids grow in creation order
     plain = [
         a
         for a in live
@@ -128,7 +128,7 @@ def _audience(
         imports.append(item)
     if imports:
         out["imports"] = imports
-    positions = [int(p) for p in org.member_positions(audience.id)]
+    positions = [int(p) for p in org.members.positions(audience.id)]
     if positions:
         out["members"] = [_member(r, seeded) for r in org.consumers.records(sorted(positions))]
     return out

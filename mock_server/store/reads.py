@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.domain.audiences import AudienceType
 from mock_server.domain.world import Organization, key_hash
 from mock_server.web.calls import Call
 
@@ -70,12 +69,5 @@ class QuietTenants:
 def _quiet(org: Organization) -> bool:
     if any(job.active for job in org.jobs.jobs()):
         return False
-    running = org.clock.running  # a running clock makes refresh intervals come due between commands
-    for audience in org._audiences.values():
-        if (
-            audience.type is AudienceType.DYNAMIC
-            and not audience.archived
-            and (org._stale(audience) or (running and audience.refresh_interval_seconds))
-        ):
-            return False
-    return True
+    # a running clock makes refresh intervals come due between commands
+    return not org.audiences.refreshes_on_read(clock_running=org.clock.running)

@@ -22,7 +22,7 @@ def walk(org: Organization, audience_id: str, first: int = 37, search: str | Non
     seen: list[int] = []
     after = None
     while True:
-        page = org.members(audience_id, PageRequest(first=first, after=after, search=search))
+        page = org.members.page(audience_id, PageRequest(first=first, after=after, search=search))
         seen.extend(r.position for r in page.items)
         if page.end_cursor is None:
             return seen
@@ -30,41 +30,41 @@ def walk(org: Organization, audience_id: str, first: int = 37, search: str | Non
 
 
 def test_a_full_walk_equals_the_count_with_no_duplicates(org: Organization) -> None:
-    audience = org.create_audience(
+    audience = org.audiences.create(
         AudienceInput("buyers", AudienceType.DYNAMIC, rules=(RuleInput("totalOrders", "GREATER_THAN", (2,)),))
     )
     seen = walk(org, audience.id)
-    assert len(seen) == len(set(seen)) == org.count(audience.id).count > 0
+    assert len(seen) == len(set(seen)) == org.members.count(audience.id).count > 0
     assert seen == sorted(seen)
 
 
 def test_default_and_maximum_page_sizes(org: Organization) -> None:
-    audience = org.create_audience(
+    audience = org.audiences.create(
         AudienceInput("all", AudienceType.DYNAMIC, rules=(RuleInput("totalOrders", "EXISTS"),))
     )
-    assert len(org.members(audience.id).items) == 20
-    assert len(org.members(audience.id, PageRequest(first=100)).items) == 100
+    assert len(org.members.page(audience.id).items) == 20
+    assert len(org.members.page(audience.id, PageRequest(first=100)).items) == 100
     for bad in (0, 101, -1):
         with pytest.raises(Invalid):
-            org.members(audience.id, PageRequest(first=bad))
+            org.members.page(audience.id, PageRequest(first=bad))
 
 
 def test_walk_sees_every_stable_member_exactly_once_while_others_come_and_go(org: Organization) -> None:
     rng = random.Random(3)
-    audience = org.create_audience(AudienceInput("list", AudienceType.STATIC))
+    audience = org.audiences.create(AudienceInput("list", AudienceType.STATIC))
     table = org.consumers
     stable = sorted(rng.sample(range(len(table)), 400))
     churn = [p for p in range(len(table)) if p not in set(stable)]
-    org.add_members(audience.id, [table.id_of(p) for p in stable])
+    org.members.add(audience.id, [table.id_of(p) for p in stable])
     seen: list[int] = []
     after = None
     while True:
-        page = org.members(audience.id, PageRequest(first=25, after=after))
+        page = org.members.page(audience.id, PageRequest(first=25, after=after))
         seen.extend(r.position for r in page.items)
         # between pages: add some newcomers, remove some of them again
         newcomers = rng.sample(churn, 15)
-        org.add_members(audience.id, [table.id_of(p) for p in newcomers])
-        org.remove_members(audience.id, [table.id_of(p) for p in rng.sample(newcomers, 10)])
+        org.members.add(audience.id, [table.id_of(p) for p in newcomers])
+        org.members.remove(audience.id, [table.id_of(p) for p in rng.sample(newcomers, 10)])
         if page.end_cursor is None:
             break
         after = page.end_cursor
@@ -73,24 +73,24 @@ def test_walk_sees_every_stable_member_exactly_once_while_others_come_and_go(org
 
 
 def test_end_cursor_is_none_on_the_last_page_and_empty_audiences_have_no_cursors(org: Organization) -> None:
-    audience = org.create_audience(AudienceInput("list", AudienceType.STATIC))
-    empty = org.members(audience.id)
+    audience = org.audiences.create(AudienceInput("list", AudienceType.STATIC))
+    empty = org.members.page(audience.id)
     assert empty.items == () and empty.start_cursor is None and empty.end_cursor is None
-    org.add_members(audience.id, [org.consumers.id_of(p) for p in range(20)])
-    page = org.members(audience.id, PageRequest(first=20))
+    org.members.add(audience.id, [org.consumers.id_of(p) for p in range(20)])
+    page = org.members.page(audience.id, PageRequest(first=20))
     assert len(page.items) == 20 and page.end_cursor is None and page.start_cursor is not None
 
 
 def test_cursors_are_opaque_and_garbage_is_invalid(org: Organization) -> None:
     assert decode_cursor(encode_cursor(12345)) == 12345
-    audience = org.create_audience(AudienceInput("list", AudienceType.STATIC))
+    audience = org.audiences.create(AudienceInput("list", AudienceType.STATIC))
     for garbage in ("", "abc", "eyJpZCI6ImNvbnMifQ==", encode_cursor(5)[:-1] + "A", "!!!!"):
         with pytest.raises(Invalid, match="Invalid cursor"):
-            org.members(audience.id, PageRequest(after=garbage))
+            org.members.page(audience.id, PageRequest(after=garbage))
 
 
 def test_search_matches_email_phone_or_name_case_insensitively(org: Organization) -> None:
-    audience = org.create_audience(
+    audience = org.audiences.create(
         AudienceInput("all", AudienceType.DYNAMIC, rules=(RuleInput("totalOrders", "EXISTS"),))
     )
     record = org.consumers.record(123)
@@ -104,14 +104,14 @@ def test_search_matches_email_phone_or_name_case_insensitively(org: Organization
 
 
 def test_backward_pages_with_last_and_before(org: Organization) -> None:
-    audience = org.create_audience(AudienceInput("list", AudienceType.STATIC))
-    org.add_members(audience.id, [org.consumers.id_of(p) for p in range(50)])
-    tail = org.members(audience.id, PageRequest(last=10))
+    audience = org.audiences.create(AudienceInput("list", AudienceType.STATIC))
+    org.members.add(audience.id, [org.consumers.id_of(p) for p in range(50)])
+    tail = org.members.page(audience.id, PageRequest(last=10))
     assert [r.position for r in tail.items] == list(range(40, 50))
-    before = org.members(audience.id, PageRequest(last=10, before=tail.start_cursor))
+    before = org.members.page(audience.id, PageRequest(last=10, before=tail.start_cursor))
     assert [r.position for r in before.items] == list(range(30, 40))
     with pytest.raises(Invalid):
-        org.members(audience.id, PageRequest(first=5, last=5))
+        org.members.page(audience.id, PageRequest(first=5, last=5))
 
 
 def test_group_members_cover_the_group_and_filter_by_audience(org: Organization) -> None:
@@ -123,12 +123,12 @@ def test_group_members_cover_the_group_and_filter_by_audience(org: Organization)
     total = 0
     after = None
     while True:
-        page = org.group_members(group.tier_group, PageRequest(first=100, after=after))
+        page = org.members.group_page(group.tier_group, PageRequest(first=100, after=after))
         total += len(page.items)
         if page.end_cursor is None:
             break
         after = page.end_cursor
     assert total == len(org.consumers)
     high = group.audiences[1]
-    page = org.group_members(group.tier_group, PageRequest(first=100), audience_id=high.id)
+    page = org.members.group_page(group.tier_group, PageRequest(first=100), audience_id=high.id)
     assert all(r.total_orders >= 3 for r in page.items)

@@ -30,7 +30,7 @@ def test_boundaries_land_in_the_upper_tier_and_the_last_tier_is_unbounded() -> N
     values = [0, 9_999, 10_000, 49_999, 50_000, 99_999, 100_000, 10_000_000]  # cents
     org = make_org([dict(email=f"c{i}@x.com", ltv_cents=v) for i, v in enumerate(values)])
     group = create_tier_group(org, TierGroupInput("Spend", "totalOrderValue", SPEND))
-    members = {a.name: org.member_positions(a.id).tolist() for a in group.audiences}
+    members = {a.name: org.members.positions(a.id).tolist() for a in group.audiences}
     assert members == {"Bronze": [0, 1], "Silver": [2, 3], "Gold": [4, 5], "Platinum": [6, 7]}
 
 
@@ -65,7 +65,7 @@ def test_every_consumer_falls_in_exactly_one_tier_of_a_covering_group(
         TierInput("D", 50, 3),
     )
     group = create_tier_group(org, TierGroupInput("g", attribute, tiers))
-    sets = [org.member_positions(a.id) for a in group.audiences]
+    sets = [org.members.positions(a.id) for a in group.audiences]
     together = np.concatenate(sets)
     assert len(together) == len(np.unique(together)) == len(org.consumers)
 
@@ -86,7 +86,7 @@ def test_bad_tiers_are_invalid(org: Organization, tiers: tuple[TierInput, ...], 
     with pytest.raises(Invalid) as caught:
         create_tier_group(org, TierGroupInput("g", "totalOrders", tiers))
     assert where in [i.field for i in caught.value.issues]
-    assert org.list_audiences() == []
+    assert org.audiences.live() == []
 
 
 def test_unknown_attribute_and_gaps(org: Organization) -> None:
@@ -95,7 +95,9 @@ def test_unknown_attribute_and_gaps(org: Organization) -> None:
     gap = create_tier_group(
         org, TierGroupInput("g", "totalOrders", (TierInput("A", 0, 0, 1), TierInput("B", 5, 1)))
     )
-    assert sum(org.count(a.id).count for a in gap.audiences) < len(org.consumers)  # at most one tier each
+    assert sum(org.members.count(a.id).count for a in gap.audiences) < len(
+        org.consumers
+    )  # at most one tier each
 
 
 def test_decimal_string_bounds(org: Organization) -> None:
@@ -124,8 +126,8 @@ def test_put_updates_by_order_creates_and_archives(org: Organization) -> None:
     assert by_order[5].id not in {a.id for a in group.audiences}
     for order in (2, 3):
         with pytest.raises(NotFound):
-            org.get_audience(old[order].id)
-    assert [a.id for a in org.group_audiences(group.tier_group)] == [a.id for a in updated.audiences]
+            org.audiences.get(old[order].id)
+    assert [a.id for a in org.audiences.group(group.tier_group)] == [a.id for a in updated.audiences]
     with pytest.raises(NotFound):
         update_tier_group(org, "nope", TierGroupInput("x", "totalOrders", SPEND))
 

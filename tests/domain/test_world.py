@@ -24,21 +24,21 @@ BUYERS = (RuleInput("totalOrders", "GREATER_THAN_OR_EQUAL", (3,)),)
 
 def scenario(world: World) -> None:
     org = world.organization_for_key("sk_test_one")
-    dynamic = org.create_audience(
+    dynamic = org.audiences.create(
         AudienceInput("buyers", AudienceType.DYNAMIC, rules=BUYERS, refresh_interval_seconds=60)
     )
-    static = org.create_audience(AudienceInput("list", AudienceType.STATIC, metadata={"k": [1, "a"]}))
-    org.add_members(static.id, [org.consumers.id_of(p) for p in (9, 2, 4)])
+    static = org.audiences.create(AudienceInput("list", AudienceType.STATIC, metadata={"k": [1, "a"]}))
+    org.members.add(static.id, [org.consumers.id_of(p) for p in (9, 2, 4)])
     new = org.consumers.append(email="New@Example.com", total_orders=4, metadata={"vip": True, "fresh": 1.5})
     org.consumers.update(3, full_name="Changed", total_orders=99, location=None, metadata={"newKey": "x"})
-    org.add_member_positions(static.id, [new])
+    org.members.add_positions(static.id, [new])
     world.clock.advance(61.5)
-    org.count(dynamic.id)
+    org.members.count(dynamic.id)
     create_tier_group(
         org, TierGroupInput("t", "totalOrders", (TierInput("a", 0, 0, 2), TierInput("b", 2, 1)))
     )
-    org.archive_audience(static.id)
-    world.organization_for_key("sk_live_two").create_audience(AudienceInput("other", AudienceType.STATIC))
+    org.audiences.archive(static.id)
+    world.organization_for_key("sk_live_two").audiences.create(AudienceInput("other", AudienceType.STATIC))
 
 
 def dump(world: World) -> str:
@@ -49,10 +49,10 @@ def test_every_key_is_its_own_tenant(world_factory: Callable[..., World]) -> Non
     world = world_factory()
     one, two = world.organization_for_key("sk_test_one"), world.organization_for_key("sk_test_two")
     assert one is world.organization_for_key("sk_test_one") and one.id != two.id
-    audience = one.create_audience(AudienceInput("mine", AudienceType.STATIC))
+    audience = one.audiences.create(AudienceInput("mine", AudienceType.STATIC))
     with pytest.raises(NotFound):
-        two.get_audience(audience.id)
-    assert two.list_audiences() == []
+        two.audiences.get(audience.id)
+    assert two.audiences.live() == []
     assert "sk_test_one" not in dump(world)  # keys are never kept, only hashes
 
 
@@ -79,9 +79,9 @@ def test_reset_rebuilds_the_seeded_state(world_factory: Callable[..., World]) ->
     fresh_one = dump(world)
     scenario(world)
     world.reset("sk_test_one")
-    assert world.organization_for_key("sk_test_one").list_audiences() == []
+    assert world.organization_for_key("sk_test_one").audiences.live() == []
     assert world.organization_for_key("sk_test_one").consumers.record(3).full_name != "Changed"
-    assert world.organization_for_key("sk_live_two").list_audiences() != []  # other tenants untouched
+    assert world.organization_for_key("sk_live_two").audiences.live() != []  # other tenants untouched
     world.reset()
     assert dump(world) == fresh and world.clock.now() == Clock().now()
     world.organization_for_key("sk_test_one")
@@ -106,13 +106,13 @@ def test_snapshot_restores_the_world_exactly(world_factory: Callable[..., World]
     restored = World.from_snapshot(snapshot, consumer_source)
     assert dump(restored) == dump(world)
     org, again = world.organization_for_key("sk_test_one"), restored.organization_for_key("sk_test_one")
-    for audience in org.list_audiences():
-        assert org.count(audience.id) == again.count(audience.id)
-        assert org.members(audience.id) == again.members(audience.id)
+    for audience in org.audiences.live():
+        assert org.members.count(audience.id) == again.members.count(audience.id)
+        assert org.members.page(audience.id) == again.members.page(audience.id)
     assert again.consumers.index_of_email("new@example.com") == len(again.consumers) - 1
     # both go on identically: the id generators were restored too
     for w in (world, restored):
         tenant = w.organization_for_key("sk_test_one")
         tenant.consumers.append(email="later@example.com")
-        tenant.create_audience(AudienceInput("later", AudienceType.DYNAMIC, rules=BUYERS))
+        tenant.audiences.create(AudienceInput("later", AudienceType.DYNAMIC, rules=BUYERS))
     assert dump(restored) == dump(world)

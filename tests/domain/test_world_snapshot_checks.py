@@ -21,8 +21,8 @@ from mock_server.seeding import consumer_source
 def exported(world_factory: Callable[..., World]) -> dict[str, Any]:
     world = world_factory()
     org = world.organization_for_key("sk_test_checks")
-    listed = org.create_audience(AudienceInput("list", AudienceType.STATIC))
-    org.add_member_positions(listed.id, [1, 5, 9])
+    listed = org.audiences.create(AudienceInput("list", AudienceType.STATIC))
+    org.members.add_positions(listed.id, [1, 5, 9])
     org.consumers.append(email="new@example.com")
     org.consumers.update(2, full_name="Changed")
     return dict(json.loads(json.dumps(world.export())))

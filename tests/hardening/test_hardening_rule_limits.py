@@ -88,10 +88,10 @@ def test_an_unchanged_audience_on_an_unchanged_table_is_not_recomputed(
     body = {"name": "Wide", "type": "DYNAMIC", "rules": rules(MAX_RULES, groups=MAX_GROUPS)}
     audience = client.post(V1, json=body).json()
     (org,) = (o for _, o in fanfare_mock.app.state.world.organizations())
-    first = org.member_positions(audience["id"])
+    first = org.members.positions(audience["id"])
     for _ in range(3):
         client.get(f"{V1}/{audience['id']}/count")
-        assert org.member_positions(audience["id"]) is first, "recomputed without a change"
+        assert org.members.positions(audience["id"]) is first, "recomputed without a change"
     org.consumers.revision += 1  # a changed consumer table (what an import or an update does)
-    second = org.member_positions(audience["id"])
-    assert second is not first and org.member_positions(audience["id"]) is second
+    second = org.members.positions(audience["id"])
+    assert second is not first and org.members.positions(audience["id"]) is second

@@ -26,17 +26,24 @@ from mock_server.domain.consumers import TIER_ATTRIBUTES, parse_number
 from mock_server.domain.kernel import IdFactory, Invalid, Issue, NotFound
 
 
+class Audiences(Protocol):
+    """What tiers need of a tenant's audiences (the world's AudienceRegistry is one): archiving goes
+    through `archive`, so a dropped tier takes its imports and experience references with it."""
+
+    def create(self, data: AudienceInput) -> Audience: ...
+    def group(self, group_id: str) -> list[Audience]: ...
+    def archive(self, audience_id: str) -> Audience: ...
+    def replace_rules(self, audience_id: str, inputs: Sequence[RuleInput]) -> Any: ...
+    def update(self, audience_id: str, patch: AudiencePatch) -> Audience: ...
+
+
 class Organization(Protocol):
-    """What tiers need of a tenant's audiences (the world's Organization is one): archiving goes through
-    `archive_audience`, so a dropped tier takes its imports and experience references with it."""
+    """The tenant (the world's Organization is one): its ids and its audiences."""
 
     ids: IdFactory
 
-    def create_audience(self, data: AudienceInput) -> Audience: ...
-    def group_audiences(self, group_id: str) -> list[Audience]: ...
-    def archive_audience(self, audience_id: str) -> Audience: ...
-    def replace_rules(self, audience_id: str, inputs: Sequence[RuleInput]) -> Any: ...
-    def update_audience(self, audience_id: str, patch: AudiencePatch) -> Audience: ...
+    @property
+    def audiences(self) -> Audiences: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +154,7 @@ def create_tier_group(org: Organization, data: TierGroupInput) -> TierGroup:
 
 
 def _create(org: Organization, group_id: str, data: TierGroupInput, tier: _Tier) -> Audience:
-    return org.create_audience(
+    return org.audiences.create(
         AudienceInput(
             name=tier.name,
             type=AudienceType.DYNAMIC,
@@ -163,7 +170,7 @@ def _create(org: Organization, group_id: str, data: TierGroupInput, tier: _Tier)
 
 def tier_group(org: Organization, group_id: str) -> list[Audience]:
     try:
-        audiences = org.group_audiences(group_id)
+        audiences = org.audiences.group(group_id)
     except NotFound:
         raise NotFound("Loyalty tier group", group_id) from None
     if any(a.group_type is not GroupType.SEGMENTED_VALUE for a in audiences):
@@ -178,7 +185,7 @@ def update_tier_group(org: Organization, group_id: str, data: TierGroupInput) ->
     wanted = {t.order for t in tiers}
     for order, audience in existing.items():
         if order not in wanted:
-            org.archive_audience(audience.id)
+            org.audiences.archive(audience.id)
     result = []
     for tier in tiers:
         current = existing.get(tier.order)
@@ -187,10 +194,10 @@ def update_tier_group(org: Organization, group_id: str, data: TierGroupInput) ->
             continue
         metadata = _metadata(group_id, data.attribute, tier)
         if current.metadata != metadata:
-            org.replace_rules(current.id, _rules(data.attribute, tier))
+            org.audiences.replace_rules(current.id, _rules(data.attribute, tier))
         icon = tier.icon_name if tier.icon_name is not None else UNSET
         result.append(
-            org.update_audience(
+            org.audiences.update(
                 current.id,
                 AudiencePatch(name=tier.name, icon_name=icon, metadata=metadata, group_name=data.group_name),
             )

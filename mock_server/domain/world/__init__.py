@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from mock_server.domain.world.audience_registry import (
+    AudienceRegistry,
+)
 from mock_server.domain.world.links import (
     ImportedMembers,
+)
+from mock_server.domain.world.member_sets import (
+    MemberSets,
+)
+from mock_server.domain.world.membership import (
+    Membership,
 )
 from mock_server.domain.world.organization import (
     Organization,
@@ -19,7 +28,10 @@ from mock_server.domain.world.world import (
 
 __all__ = (
     "MAX_CONSUMERS",
+    "AudienceRegistry",
     "ImportedMembers",
+    "MemberSets",
+    "Membership",
     "Organization",
     "World",
     "check_snapshot",

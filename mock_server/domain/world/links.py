@@ -11,6 +11,7 @@ from mock_server.domain.kernel import NotFound
 from mock_server.domain.sync import SyncSource
 
 if TYPE_CHECKING:  # the organization builds these around itself
+    from mock_server.domain.world.membership import Membership
     from mock_server.domain.world.organization import Organization
 
 
@@ -26,10 +27,10 @@ class SyncedLists:
         return self._org.consumers
 
     def replace_members(self, audience_id: str, positions: Sequence[int]) -> None:
-        self._org.set_member_positions(audience_id, positions)
+        self._org.members.replace_positions(audience_id, positions)
 
     def create_synced_list(self, source: SyncSource, *, created_by: str) -> str:
-        audience = self._org.create_audience(
+        audience = self._org.audiences.create(
             AudienceInput(
                 name=source.list_name or source.external_id,
                 type=AudienceType.SYNCED_LIST,
@@ -40,7 +41,7 @@ class SyncedLists:
 
     def audience_is_live(self, audience_id: str) -> bool:
         try:
-            self._org.get_audience(audience_id)
+            self._org.audiences.get(audience_id)
         except NotFound:
             return False
         return True
@@ -49,11 +50,11 @@ class SyncedLists:
 class ImportedMembers:
     """An import's member sink: the valid rows become members of the import's audience."""
 
-    __slots__ = ("_audience_id", "_org")
+    __slots__ = ("_audience_id", "_members")
 
-    def __init__(self, org: Organization, audience_id: str) -> None:
-        self._org = org
+    def __init__(self, members: Membership, audience_id: str) -> None:
+        self._members = members
         self._audience_id = audience_id
 
     def add_members(self, positions: Iterable[int]) -> int:
-        return self._org.add_member_positions(self._audience_id, list(positions))
+        return self._members.add_positions(self._audience_id, list(positions))

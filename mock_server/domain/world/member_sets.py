@@ -1,0 +1,124 @@
+"""The member sets of one organization's audiences, and their materialization from rules.
+
+A dynamic audience's set is computed from its rules over the consumer table; audiences whose rules mean
+the same share one read-only array (a loop creating the same segment stays flat in memory). A set is
+stale when its rules or the table changed since, or its refresh interval has passed on the clock.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from mock_server.domain.audiences import (
+    EMPTY,
+    Audience,
+    AudienceType,
+    MemberSet,
+    Positions,
+    Predicate,
+    Rule,
+    audience_out,
+    compile_rules,
+    members_in,
+)
+from mock_server.domain.consumers import ConsumerTable
+from mock_server.domain.kernel import Clock
+
+#: How many distinct materialized rule sets an organization keeps for sharing (least recently used go).
+SHARED_MEMBER_SETS = 256
+
+Meaning = frozenset[frozenset[tuple[Any, ...]]]
+
+
+class MemberSets:
+    """Each audience's MemberSet by id, with the compiled predicates and the cache shared by meaning."""
+
+    def __init__(self, clock: Clock, consumers: ConsumerTable) -> None:
+        self.clock = clock
+        self.consumers = consumers
+        self._sets: dict[str, MemberSet] = {}
+        self._predicates: dict[str, tuple[int, Predicate]] = {}
+        # Materialized member sets by rule meaning, for the current consumer table.
+        self._by_meaning: OrderedDict[Meaning, Positions] = OrderedDict()
+        self._by_meaning_revision = -1
+
+    def open(self, audience_id: str) -> MemberSet:
+        """A new, empty set for a new audience."""
+        members = self._sets[audience_id] = MemberSet()
+        return members
+
+    def of(self, audience_id: str) -> MemberSet:
+        return self._sets[audience_id]
+
+    def materialize(self, audience: Audience) -> datetime:
+        """Recompute a dynamic audience's set from its rules now; returns the instant of the refresh."""
+        members = self._sets[audience.id]
+        members.replace(self._matching(audience))
+        now = self.clock.now()
+        members.rules_version, members.table_revision, members.refreshed_at = (
+            audience.version,
+            self.consumers.revision,
+            now,
+        )
+        return now
+
+    def stale(self, audience: Audience) -> bool:
+        """True when the set no longer shows the audience's rules over today's table, or is due."""
+        members = self._sets[audience.id]
+        if members.rules_version != audience.version or members.table_revision != self.consumers.revision:
+            return True
+        interval, last = audience.refresh_interval_seconds, audience.last_refreshed_at
+        return (
+            bool(interval)
+            and last is not None
+            and self.clock.now() >= last + timedelta(seconds=interval or 0)
+        )
+
+    def export(self, audience: Audience) -> dict[str, Any]:
+        """The audience and its set as JSON (a materialized set is left out: it is recomputed)."""
+        return audience_out(audience, self._sets[audience.id])
+
+    def restore(self, audience: Audience, state: Mapping[str, Any]) -> None:
+        """The set `export` wrote; a materialized one is recomputed (a stale one refreshes on read)."""
+        members = self._sets[audience.id] = members_in(state)
+        if state["positions"] is None and audience.type is AudienceType.DYNAMIC and audience.rules:
+            members.positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
+
+    def _predicate(self, audience: Audience) -> Predicate:
+        cached = self._predicates.get(audience.id)
+        if cached is None or cached[0] != audience.version:
+            cached = self._predicates[audience.id] = (audience.version, compile_rules(audience.rules))
+        return cached[1]
+
+    def _matching(self, audience: Audience) -> Positions:
+        """The positions an audience's rules select now, shared with audiences whose rules mean the same."""
+        if not audience.rules:
+            return EMPTY
+        if self._by_meaning_revision != self.consumers.revision:
+            self._by_meaning.clear()
+            self._by_meaning_revision = self.consumers.revision
+        meaning = _meaning(audience.rules)
+        positions = self._by_meaning.get(meaning)
+        if positions is None:
+            positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
+            positions.flags.writeable = False  # shared: every change to a member set makes a new array
+            self._by_meaning[meaning] = positions
+            if len(self._by_meaning) > SHARED_MEMBER_SETS:
+                self._by_meaning.popitem(last=False)
+        else:
+            self._by_meaning.move_to_end(meaning)
+        return positions
+
+
+def _meaning(rules: Sequence[Rule]) -> Meaning:
+    """What a rule set selects, independent of ids and order: an OR of groups, each an AND of conditions."""
+    groups: dict[str, set[tuple[Any, ...]]] = {}
+    for rule in rules:
+        values = tuple((type(v).__name__, v) for v in rule.values)  # 1 and True and 1.0 differ in meaning
+        groups.setdefault(rule.group_id, set()).add((rule.field, rule.operator.value, values))
+    return frozenset(frozenset(group) for group in groups.values())

@@ -22,6 +22,7 @@ FORBIDDEN_IMPORTS = (
     "mock_server.web",
     "mock_server.seeding",
     "mock_server.cli",
+    "mock_server.serving",
 )
 WALL_CLOCK = {
     ("datetime", "now"),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mock_server.app import create_app
-from mock_server.pytest_plugin import _LiveServer
+from mock_server.fixtures import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
 def served() -> Iterator[tuple[Any, str]]:
     """A fresh mock on a free port for one test: (app, base URL)."""
     app = create_app(consumers=300)
-    server = _LiveServer(app)
+    server = LiveServer(app)
     server.start()
     try:
         yield app, f"http://127.0.0.1:{server.port}"

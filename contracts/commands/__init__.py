@@ -1,0 +1,1 @@
+"""The subcommands of `fanfare-contract` (`contracts.cli`), one module per group."""

@@ -126,6 +126,25 @@ def test_refresh_interval_on_the_virtual_clock(org: Organization) -> None:
     assert not status.stale and status.last_refreshed_at == org.clock.now()
 
 
+def test_refreshes_on_read_says_when_a_read_would_materialize(org: Organization) -> None:
+    """What the store asks before answering a read from a replica (store/reads.py)."""
+    org.audiences.create(AudienceInput("list", AudienceType.STATIC))
+    assert not org.audiences.refreshes_on_read(clock_running=True)  # lists never materialize
+    audience = org.audiences.create(
+        AudienceInput("VIP", AudienceType.DYNAMIC, rules=BUYERS, refresh_interval_seconds=60)
+    )
+    assert not org.audiences.refreshes_on_read(clock_running=False)
+    assert org.audiences.refreshes_on_read(clock_running=True)  # the interval comes due between reads
+    org.clock.advance(60)
+    assert org.audiences.refreshes_on_read(clock_running=False)  # due now
+    org.members.count(audience.id)
+    assert not org.audiences.refreshes_on_read(clock_running=False)
+    org.consumers.update(3, total_orders=1)
+    assert org.audiences.refreshes_on_read(clock_running=False)  # the table changed
+    org.audiences.archive(audience.id)
+    assert not org.audiences.refreshes_on_read(clock_running=True)
+
+
 def test_consumer_changes_make_dynamic_audiences_recompute(org: Organization) -> None:
     audience = org.audiences.create(
         AudienceInput(

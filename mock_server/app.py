@@ -31,6 +31,7 @@ from mock_server.control.access import (
     levels_of,
 )
 from mock_server.domain.kernel import DEFAULT_START, Unauthorized
+from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS
 from mock_server.handlers.routes import handlers
 from mock_server.handlers.tenancy import Served
 from mock_server.scenarios.source import ScenarioSource
@@ -76,6 +77,7 @@ def create_app(
     clock_running: bool = False,
     scenarios: Sequence[ScenarioSource] = (),
     max_state_body: int = DEFAULT_STATE_BODY,
+    max_organizations: int = DEFAULT_MAX_ORGANIZATIONS,
 ) -> Shell:
     """Build the mock's ASGI app over a freshly seeded world.
 
@@ -95,6 +97,8 @@ def create_app(
     `store`, they found a new world once, as commands of its log (a store that holds a world ignores them).
     `max_state_body` bounds a `PUT /_mock/state` body (413 beyond), apart from the 1 MiB of other JSON
     bodies: any export the mock makes can be restored (it is parsed off the event loop).
+    `max_organizations` caps the organizations unpinned keys make (a new key past it is a 401 that says
+    how to make room); pinned `keys` are all served.
     """
     documents = [fanfare_spec.load("fanfare"), fanfare_spec.load("mock")]
     declared = DeclaredResponses(documents)
@@ -109,6 +113,7 @@ def create_app(
         clock_running=clock_running,
         scenarios=scenarios if store is None else (),  # a store's scenarios go through its log
         warm=store is None or not scenarios,  # ... and furnish the pinned organizations, built on first use
+        max_organizations=max_organizations,
     )
     log = _access_log if log_requests else None
     arounds: list[Around] = []
@@ -178,11 +183,12 @@ def accepted_keys(keys: Sequence[str]) -> str:
 
 
 def _unauthorized_rule(hint: str) -> ErrorRule:
-    """A key outside the pinned set: the 401 says which keys are accepted."""
+    """A key outside the pinned set: the 401 says which keys are accepted (a key past the organization
+    cap: how to make room)."""
     return ErrorRule(
         401,
         lambda error, envelope, body: envelope.error(
-            getattr(error, "message", None) or str(error), message=hint
+            getattr(error, "message", None) or str(error), message=getattr(error, "hint", None) or hint
         ),
     )
 

@@ -14,6 +14,10 @@ from importlib.metadata import version
 from mock_server.serving import control_token, serve
 from mock_server.web.bodies import DEFAULT_STATE_BODY
 
+#: `mock_server.domain.world.DEFAULT_MAX_ORGANIZATIONS` (not imported: `--help` loads no numpy; a test
+#: holds them equal).
+DEFAULT_MAX_ORGANIZATIONS = 10_000
+
 DEFAULT_PORT = 4010
 
 
@@ -161,6 +165,14 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_STATE_BODY,
         metavar="SIZE",
         help="the largest snapshot PUT /_mock/state takes (default: 256MiB; other JSON bodies: 1 MiB)",
+    )
+    serve.add_argument(
+        "--max-organizations",
+        type=_positive_int,
+        default=DEFAULT_MAX_ORGANIZATIONS,
+        metavar="N",
+        help="organizations distinct secret keys may make, at most (default: 10,000, about 40 KB each "
+        "at 1,000 consumers); a new key past it is a 401 until POST /_mock/reset {}; --keys are all served",
     )
     kept = serve.add_mutually_exclusive_group()
     kept.add_argument(

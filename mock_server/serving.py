@@ -53,6 +53,7 @@ def serve(args: argparse.Namespace) -> int:
         "log_requests": not args.quiet,
         "journal_size": args.journal_size,
         "max_state_body": args.max_state_body,
+        "max_organizations": args.max_organizations,
         "store": store,
     }
     host = f"[{args.host}]" if ":" in args.host else args.host

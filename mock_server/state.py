@@ -16,7 +16,7 @@ from typing import Any
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.kernel import DEFAULT_START, Clock, Invalid, Issue
-from mock_server.domain.world import World, check_snapshot, key_hash
+from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS, World, check_snapshot, key_hash
 from mock_server.scenarios.book import ScenarioBook
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.seeding import consumer_source
@@ -42,12 +42,14 @@ class MockState:
         clock_running: bool = False,
         scenarios: Sequence[ScenarioSource] = (),
         warm: bool = True,
+        max_organizations: int = DEFAULT_MAX_ORGANIZATIONS,
     ) -> None:
         """`clock_start`/`clock_running`: where the virtual clock starts, frozen or following real time
         (`serve` runs it from the wall clock's now). `scenarios` are loaded in order before the pinned
         organizations are seeded (so a template among them furnishes those too); `warm=False` leaves the
         pinned organizations to their first use (a store's scenarios come later, through its log)."""
         self.keys = None if keys is None else tuple(keys)
+        self.max_organizations = max_organizations
         #: The control plane's token (None: open, on a loopback bind); `create_app` sets it.
         self.control_token: str | None = None
         #: Where clients reach the mock (upload URLs are built from it); `create_app` sets the served one.
@@ -81,7 +83,7 @@ class MockState:
 
     def _build(self, seed: int, consumers: int, *, warm: bool = True) -> World:
         clock = Clock(self._clock_start, running=self._clock_running)
-        world = World(seed, consumers, clock, self.keys, consumer_source)
+        world = World(seed, consumers, clock, self.keys, consumer_source, None, self.max_organizations)
         self._hook(world)
         if warm:
             self._warm(world)
@@ -131,7 +133,7 @@ class MockState:
                 "The snapshot's pinned keys are not this mock's --keys: start it with the same --keys",
                 (Issue("world.pinnedKeyHashes", "differs from the server's --keys"),),
             )
-        self.world = World.from_snapshot(world, consumer_source)
+        self.world = World.from_snapshot(world, consumer_source, None, self.max_organizations)
         self.uploads.clear()
         self._hook(self.world)
 

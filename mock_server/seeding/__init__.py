@@ -1,7 +1,7 @@
 """Deterministic consumer generation for the world (outside the pure domain: it uses Faker).
 
-`consumer_source` is what `World(consumer_source=...)` takes: same seed and organization, same
-columns, byte for byte.
+`consumer_source` is what `World(consumer_source=...)` takes: same seed and size, same columns, byte
+for byte (one base per seed, which every organization of the world shares).
 """
 
 from __future__ import annotations

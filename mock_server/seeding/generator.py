@@ -1,4 +1,7 @@
-"""Generate N consumers for (seed, organization) as columns: Faker pools combined by a seeded numpy Generator.
+"""Generate a seed's N consumers as columns: Faker pools combined by a seeded numpy Generator.
+
+One base per (seed, N), shared copy-on-write by every organization of that seed (each organization
+sees the base's consumers under ids of its own: see `ConsumerTable`'s id mask).
 
 Distributions: about a fifth of consumers never ordered; the rest have a geometric-like order count
 with a long tail of heavy buyers; totalOrderValue is orders x a per-consumer lognormal order value;
@@ -37,22 +40,20 @@ INTEREST_SETS: tuple[tuple[str, ...], ...] = tuple((i,) for i in INTERESTS) + tu
 )
 
 
-def consumer_source(
-    seed: int, organization_id: str, n: int, progress: Progress | None = None
-) -> ConsumerColumns:
+def consumer_source(seed: int, n: int, progress: Progress | None = None) -> ConsumerColumns:
     """The World's consumer source: generate, then `gc.freeze()`.
 
     Freezing moves everything alive (Faker's tables, the app, the new columns) out of the collector's
     sight, so later gen-2 collections stop walking them (toolchain notes: 333 ms pauses otherwise).
     It lives here, not in the domain, because it is a process-wide side effect.
     """
-    columns = generate_columns(seed, organization_id, n, progress)
+    columns = generate_columns(seed, n, progress)
     gc.freeze()
     return columns
 
 
-def _rng(seed: int, organization_id: str) -> np.random.Generator:
-    entropy = int.from_bytes(hashlib.sha256(f"{seed}/{organization_id}".encode()).digest(), "big")
+def _rng(seed: int) -> np.random.Generator:
+    entropy = int.from_bytes(hashlib.sha256(f"fanfare-mock/consumers/{seed}".encode()).digest(), "big")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
@@ -89,11 +90,9 @@ def _percentile_score(values: npt.NDArray[Any], active: npt.NDArray[np.bool_]) -
     return score
 
 
-def generate_columns(
-    seed: int, organization_id: str, n: int, progress: Progress | None = None
-) -> ConsumerColumns:
+def generate_columns(seed: int, n: int, progress: Progress | None = None) -> ConsumerColumns:
     pools = pools_for_seed(seed)
-    rng = _rng(seed, organization_id)
+    rng = _rng(seed)
     start = to_millis(DEFAULT_START)
     num: dict[str, npt.NDArray[Any]] = {}
 

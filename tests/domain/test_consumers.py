@@ -56,7 +56,7 @@ def test_append_and_update_keep_indexes_current(org: Organization) -> None:
 
 def test_updates_never_touch_the_shared_seeded_base() -> None:
     clock = Clock()
-    base = generate_columns(1, "org", 500)
+    base = generate_columns(1, 500)
     before = base.numeric["total_orders"].copy(), list(base.strings["email"])
     first = ConsumerTable("org", clock, IdFactory(clock, 1), base)
     first.update(0, total_orders=777, email="changed@example.com", metadata={"vip": True})

@@ -76,6 +76,9 @@ class ConsumerColumns:
     strings: dict[str, list[str | None]]
     locations: list[Location] = field(default_factory=list)
     metadata: MetadataStore = field(default_factory=MetadataStore)
+    #: What tables build over these columns alone (identifier indexes, folded text), built once for every
+    #: table sharing them; a table that changes a column builds its own.
+    lookups: dict[Any, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.numeric["id_hi"])

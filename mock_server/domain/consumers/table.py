@@ -2,7 +2,10 @@
 
 A consumer is a stable integer position (its key for cursors and membership) plus a UUIDv7 id; the
 columns carry the union of both documentation styles' attributes. Columns handed in at construction
-are treated as shared (copy on first write), so a pristine seeded base can back many resets.
+are treated as shared (copy on first write), so one seeded base backs every organization of a seed and
+every reset; each table sees the base's ids XORed with its own 62-bit mask (`id_mask`), so tenants never
+share a consumer id, and the lookups built over the base alone (identifier indexes, folded text) are
+kept on the base, built once for all of them.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ from mock_server.domain.kernel import Clock, Conflict, IdFactory, Invalid, Issue
 class ConsumerTable:
     """The consumers of one organization. Positions are stable; nothing is ever removed."""
 
-    def __init__(self, organization_id: str, clock: Clock, ids: IdFactory, columns: ConsumerColumns) -> None:
+    def __init__(
+        self, organization_id: str, clock: Clock, ids: IdFactory, columns: ConsumerColumns, id_mask: int = 0
+    ) -> None:
+        if not 0 <= id_mask < 1 << 62:  # the top two bits of the low half are the UUID variant
+            raise ValueError("id_mask: 62 bits")
         self.organization_id = organization_id
         self._clock = clock
         self._ids = ids
@@ -48,16 +55,19 @@ class ConsumerTable:
         self._num = dict(columns.numeric)
         self._str = dict(columns.strings)
         self._shared = set(self._num) | set(self._str)  # copy before the first write
-        self._locations = list(columns.locations)
-        self._location_index = {loc: i for i, loc in enumerate(self._locations)}
+        self._base = columns  # its `lookups` hold what is built over the generated columns alone
+        self._id_mask = id_mask  # a base position's stored id_lo is its id's low half XOR this
+        self._locations = columns.locations  # copied before a new location is added
+        self._location_index: dict[Location, int] | None = None
         self.metadata = columns.metadata.fork()
         self._extra_ids: dict[int, int] = {}  # uuid int -> position, for ids not in the sorted base
         self._indexes: dict[str, ValueIndex] = {}
+        self._own_indexes: set[str] = set()  # the others are the base's, shared: copied before a write
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
         self._string_writes: dict[str, int] = {}
-        self._folded: dict[str, tuple[tuple[int, int], bytes, npt.NDArray[np.int64]]] = {}
-        self._offsets: dict[tuple[str, int], tuple[bytes, npt.NDArray[np.int32]]] = {}
+        self._folded: dict[Any, Any] = {}  # ("folded", column) -> (key, text, ends), once it changed
+        self._offsets: dict[Any, Any] = {}  # (column, byte) -> (text, offsets), once it changed
 
     def __len__(self) -> int:
         return self._n
@@ -77,22 +87,25 @@ class ConsumerTable:
         (about 10 times faster than a Python loop calling casefold per consumer).
         """
         key = (self._string_writes.get(name, 0), self._n)
-        cached = self._folded.get(name)
+        folded = self._base.lookups if key == (0, self.base_len) else self._folded  # as generated: shared
+        cached = folded.get(("folded", name))
         if cached is None or cached[0] != key:
             joined = "\x00".join([s or "" for s in self.strings(name)]) + "\x00"
             data = joined.casefold().encode("utf-8")
             ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0).astype(np.int64)
-            cached = self._folded[name] = (key, data, ends)
+            cached = folded[("folded", name)] = (key, data, ends)
         return cached[1], cached[2]
 
     def folded_offsets(self, name: str, byte: int) -> npt.NDArray[np.int32]:
         """Where `byte` occurs in `folded_text(name)`, ascending (cached with it: the CONTAINS rules of an
         audience share their needles' first bytes)."""
         data, _ = self.folded_text(name)
-        cached = self._offsets.get((name, byte))
+        shared = (self._string_writes.get(name, 0), self._n) == (0, self.base_len)
+        offsets = self._base.lookups if shared else self._offsets
+        cached = offsets.get((name, byte))
         if cached is None or cached[0] is not data:
             found = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == byte).astype(np.int32)
-            cached = self._offsets[(name, byte)] = (data, found)
+            cached = offsets[(name, byte)] = (data, found)
         return cached[1]
 
     @property
@@ -111,9 +124,9 @@ class ConsumerTable:
         base_hi = self._num["id_hi"][: self.base_len]
         start = int(np.searchsorted(base_hi, np.uint64(hi), side="left"))
         end = int(np.searchsorted(base_hi, np.uint64(hi), side="right"))
-        lo_col = self._num["id_lo"]
+        lo_col, mask = self._num["id_lo"], self._id_mask
         for i in range(start, end):
-            if int(lo_col[i]) == lo:
+            if int(lo_col[i]) ^ mask == lo:
                 return i
         return None
 
@@ -129,9 +142,27 @@ class ConsumerTable:
     def _index(self, name: str) -> ValueIndex:
         index = self._indexes.get(name)
         if index is None:  # built on first use: most organizations never import anything
-            values = self.strings(name)
-            keyed = (None if v is None else email_key(v) for v in values) if name == "email" else iter(values)
-            index = self._indexes[name] = ValueIndex.build(keyed)
+            generated = self._string_writes.get(name, 0) == 0  # (appends without a value keep it valid)
+            index = self._base.lookups.get(("index", name)) if generated else None
+            if index is None:
+                values = self._base.strings[name] if generated else self.strings(name)
+                email = name == "email"
+                index = ValueIndex.build(
+                    (None if v is None else email_key(v) for v in values) if email else values
+                )
+                if generated:
+                    self._base.lookups[("index", name)] = index
+                else:
+                    self._own_indexes.add(name)
+            self._indexes[name] = index
+        return index
+
+    def _built_index(self, name: str) -> ValueIndex | None:
+        """The column's index to change, when one is built (the base's is copied first)."""
+        index = self._indexes.get(name)
+        if index is not None and name not in self._own_indexes:
+            index = self._indexes[name] = index.copy()
+            self._own_indexes.add(name)
         return index
 
     # ---- reads ---------------------------------------------------------------------------------------
@@ -145,7 +176,15 @@ class ConsumerTable:
         return self.metadata.has(key)
 
     def id_of(self, position: int) -> str:
-        return str(UUID(int=(int(self._num["id_hi"][position]) << 64) | int(self._num["id_lo"][position])))
+        lo = int(self._num["id_lo"][position]) ^ (self._id_mask if position < self.base_len else 0)
+        return str(UUID(int=(int(self._num["id_hi"][position]) << 64) | lo))
+
+    def id_lows(self, at: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+        """The low halves of the ids at positions `at` (the mask undone on base positions)."""
+        lows: npt.NDArray[np.uint64] = self._num["id_lo"][at]
+        if self._id_mask:
+            lows = np.where(at < self.base_len, lows ^ np.uint64(self._id_mask), lows)
+        return lows
 
     def record(self, position: int) -> ConsumerRecord:
         if not 0 <= position < self._n:
@@ -155,7 +194,8 @@ class ConsumerTable:
     def records(self, positions: Sequence[int] | npt.NDArray[Any]) -> list[ConsumerRecord]:
         """Records for many positions at once: one fancy-index per column, then plain Python values."""
         idx = np.asarray(positions, dtype=np.int64)
-        numbers = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS}
+        numbers = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS if name != "id_lo"}
+        numbers["id_lo"] = self.id_lows(idx).tolist()
         return records_from_columns(
             self.organization_id, idx.tolist(), numbers, self._str, self.metadata.record, self._locations
         )
@@ -258,7 +298,7 @@ class ConsumerTable:
             self._str[name].extend(values if values is not None else [None] * count)
             if values is not None:
                 self._string_writes[name] = self._string_writes.get(name, 0) + 1
-                built = self._indexes.get(name)
+                built = self._built_index(name)
                 if built is not None:  # (emails are keyed already: email_key is idempotent)
                     built.add_run(values, start)
         self._n = end
@@ -295,7 +335,7 @@ class ConsumerTable:
             return
         self._string_writes[name] = self._string_writes.get(name, 0) + 1
         column[position] = value
-        index = self._indexes.get(name)
+        index = self._built_index(name)
         if index is not None:
             key = email_key if name == "email" else _same
             if old is not None:
@@ -304,6 +344,9 @@ class ConsumerTable:
                 index.add(key(value), position)
 
     def _location_code(self, location: Location) -> int:
+        if self._location_index is None:  # the first write of a location: the pool becomes this table's
+            self._locations = list(self._locations)
+            self._location_index = {loc: i for i, loc in enumerate(self._locations)}
         code = self._location_index.get(location)
         if code is None:
             code = self._location_index[location] = len(self._locations)
@@ -391,7 +434,8 @@ class ConsumerTable:
             self._touched.add(position)
         uid = UUID(raw["id"]).int
         self._writable("id_hi")[position] = uid >> 64
-        self._writable("id_lo")[position] = uid & 0xFFFFFFFFFFFFFFFF
+        mask = self._id_mask if position < self.base_len else 0
+        self._writable("id_lo")[position] = (uid & 0xFFFFFFFFFFFFFFFF) ^ mask
         if position >= self.base_len:
             self._extra_ids[uid] = position
         for name in NUMERIC_COLUMNS:
@@ -432,7 +476,7 @@ class ChangedRows:
     def __init__(self, table: ConsumerTable, positions: list[int]) -> None:
         at = np.asarray(positions, dtype=np.int64)
         self._positions = positions
-        self._ids = (table._num["id_hi"][at], table._num["id_lo"][at])
+        self._ids = (table._num["id_hi"][at], table.id_lows(at))
         columns: dict[str, Any] = {}
         for name in NUMERIC_COLUMNS:
             if name not in ("id_hi", "id_lo"):

@@ -30,6 +30,12 @@ class ValueIndex:
                     index.add(value, position)
         return index
 
+    def copy(self) -> ValueIndex:
+        """An index of its own (a table's first change to an index it shares with the base)."""
+        index = ValueIndex()
+        index._one, index._dups = dict(self._one), {v: list(h) for v, h in self._dups.items()}
+        return index
+
     def first(self, value: str) -> int | None:
         if self._dups:
             holders = self._dups.get(value)

@@ -22,17 +22,21 @@ from mock_server.domain.world.snapshot import (
     check_snapshot,
 )
 from mock_server.domain.world.world import (
+    DEFAULT_MAX_ORGANIZATIONS,
+    OrganizationLimit,
     World,
     key_hash,
 )
 
 __all__ = (
+    "DEFAULT_MAX_ORGANIZATIONS",
     "MAX_CONSUMERS",
     "AudienceRegistry",
     "ImportedMembers",
     "MemberSets",
     "Membership",
     "Organization",
+    "OrganizationLimit",
     "World",
     "check_snapshot",
     "key_hash",

@@ -21,8 +21,17 @@ import numpy as np
 
 from mock_server.domain.kernel import Invalid, Issue, in_range
 
-#: The snapshot format `World.export` writes and `World.from_snapshot` reads.
-FORMAT = "fanfare-mock/world@1"
+#: The snapshot format `World.export` writes and `World.from_snapshot` reads. @2: one generated base per
+#: seed shared by every organization (@1 generated each organization's own consumers, so its changes
+#: would land on other consumers).
+FORMAT = "fanfare-mock/world@2"
+#: Formats earlier versions wrote, which this one refuses with a way forward.
+RETIRED = {
+    "fanfare-mock/world@1": "a snapshot of an earlier fanfare-mock (before organizations shared the "
+    "seed's generated consumers): its changes would not land on the same consumers; restore it with "
+    "the version that wrote it, or rebuild the world with this one (a scenario, or the same requests) "
+    "and export it again",
+}
 #: Consumers per organization, at most: the cap `POST /_mock/seed` declares (`consumers` maximum in the
 #: control plane's document; `tests/domain/test_world_snapshot_checks.py` holds them equal).
 MAX_CONSUMERS = 2_000_000
@@ -86,6 +95,8 @@ def check_snapshot(data: Any, where: str = "world") -> None:
     """Refuse (`Invalid`) a snapshot `World.from_snapshot` could not restore exactly and safely."""
     if not isinstance(data, Mapping):
         raise refuse(where, "an object")
+    if data.get("format") in RETIRED:
+        raise refuse(f"{where}.format", RETIRED[data["format"]])
     if data.get("format") != FORMAT:
         raise refuse(f"{where}.format", f"must be {FORMAT!r}")
     _integer(data, "seed", where, MAX_SEED)

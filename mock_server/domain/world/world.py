@@ -3,7 +3,8 @@
 Each distinct secret key is its own organization, created (and its consumers generated) on first use,
 unless keys are pinned. Keys are never kept: a tenant is known by the SHA-256 of its key, and its
 organization id is derived from the seed and that hash. Consumers come from an injected
-`consumer_source` (the seeding package), so the domain never touches Faker.
+`consumer_source` (the seeding package), so the domain never touches Faker: generated once per world
+(one seed, one size) and shared copy-on-write by every organization, each under ids of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,24 @@ from mock_server.domain.world.organization import Organization
 from mock_server.domain.world.snapshot import FORMAT, check_snapshot, located
 
 Progress = Callable[[int, int], None]
-ConsumerSource = Callable[[int, str, int, Progress | None], ConsumerColumns]
+#: Organizations a world holds at most by default (unpinned keys; each costs kilobytes, see the README).
+DEFAULT_MAX_ORGANIZATIONS = 10_000
+
+
+class OrganizationLimit(Unauthorized):
+    """A new key when the world already holds its `max_organizations` (existing ones keep working)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("Organization limit reached")
+        self.limit = limit
+        self.hint = (
+            f"This mock already holds {limit:,} organizations (one per distinct secret key), its "
+            f"--max-organizations: use a key it has seen, POST /_mock/reset {{}} to drop them all, "
+            f"or restart it with a larger --max-organizations"
+        )
+
+
+ConsumerSource = Callable[[int, int, Progress | None], ConsumerColumns]
 
 
 def key_hash(secret_key: str) -> str:
@@ -37,7 +55,14 @@ def organization_id(seed: int, tenant_hash: str) -> str:
     return str(UUID(int=value))
 
 
-def no_consumers(seed: int, organization_id: str, n: int, progress: Progress | None) -> ConsumerColumns:
+def consumer_id_mask(organization_id: str) -> int:
+    """The 62 bits an organization XORs into the low half of the shared base's consumer ids: ids differ
+    between tenants, and keep their UUIDv7 version and variant bits and their order (the high half)."""
+    digest = hashlib.sha256(f"fanfare-mock/consumer-ids/{organization_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & ((1 << 62) - 1)
+
+
+def no_consumers(seed: int, n: int, progress: Progress | None) -> ConsumerColumns:
     """A consumer source for worlds without consumers (the seeding package provides the real one)."""
     return empty_columns()
 
@@ -51,8 +76,11 @@ class World:
         keys: Iterable[str] | None = None,
         consumer_source: ConsumerSource = no_consumers,
         start: datetime | None = None,
+        max_organizations: int = DEFAULT_MAX_ORGANIZATIONS,
     ) -> None:
+        """`max_organizations` bounds the organizations unpinned keys make (pinned `keys` are all served)."""
         self.seed = seed
+        self.max_organizations = max_organizations
         self.consumers_per_org = consumers_per_org
         self.clock = clock
         self.consumer_source = consumer_source
@@ -66,7 +94,7 @@ class World:
         #: key itself is never kept).
         self.on_key: Callable[[str, str], None] | None = None
         self._orgs: dict[str, Organization] = {}  # by key hash, in order of first use
-        self._bases: dict[str, ConsumerColumns] = {}  # pristine generated consumers, shared copy-on-write
+        self._base: ConsumerColumns | None = None  # the generated consumers, shared copy-on-write
 
     # ---- tenancy -----------------------------------------------------------------------------------
     def organization_for_key(self, secret_key: str) -> Organization:
@@ -84,6 +112,8 @@ class World:
         if org is None:
             if self.pinned is not None and tenant_hash not in self.pinned:
                 raise Unauthorized("Unknown secret key")
+            if self.pinned is None and len(self._orgs) >= self.max_organizations:
+                raise OrganizationLimit(self.max_organizations)
             org = self._orgs[tenant_hash] = self.build_organization(tenant_hash, progress)
         return org
 
@@ -101,15 +131,11 @@ class World:
     ) -> Organization:
         """A freshly seeded organization; `furnish`: let `on_new` (a scenario) make its contents."""
         org_id = organization_id(self.seed, tenant_hash)
-        base = self._bases.get(org_id)
-        if base is None:
-            base = self._bases[org_id] = self.consumer_source(
-                self.seed, org_id, self.consumers_per_org, progress
-            )
+        if self._base is None:
+            self._base = self.consumer_source(self.seed, self.consumers_per_org, progress)
         ids = IdFactory(self.clock, f"{self.seed}:{org_id}")
-        table = ConsumerTable(
-            org_id, self.clock, IdFactory(self.clock, f"{self.seed}:{org_id}:consumers"), base
-        )
+        consumer_ids = IdFactory(self.clock, f"{self.seed}:{org_id}:consumers")
+        table = ConsumerTable(org_id, self.clock, consumer_ids, self._base, consumer_id_mask(org_id))
         catalogue = Catalogue(self.seed, org_id)
         org = Organization(org_id, self.clock, ids, table, f"apikey_{tenant_hash[:12]}", catalogue)
         if furnish and self.on_new is not None:
@@ -159,6 +185,7 @@ class World:
         data: Mapping[str, Any],
         consumer_source: ConsumerSource = no_consumers,
         clock: Clock | None = None,
+        max_organizations: int = DEFAULT_MAX_ORGANIZATIONS,
     ) -> World:
         """Regenerate the consumers from the seed and replay a snapshot's changes onto them; a snapshot
         that is not one this mock could have written is `Invalid` (naming the field) before anything is
@@ -168,7 +195,15 @@ class World:
         start = datetime.fromisoformat(data["start"]["now"])
         clock.set(start)
         clock.running = bool(data["start"]["running"])
-        world = cls(data["seed"], data["consumersPerOrganization"], clock, None, consumer_source, start)
+        world = cls(
+            data["seed"],
+            data["consumersPerOrganization"],
+            clock,
+            None,
+            consumer_source,
+            start,
+            max_organizations,
+        )
         pinned = data["pinnedKeyHashes"]
         world.pinned = None if pinned is None else frozenset(pinned)
         clock.set(datetime.fromisoformat(data["clock"]["now"]))

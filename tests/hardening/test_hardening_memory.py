@@ -1,0 +1,170 @@
+"""Bounded, given-back resources (issue 10, item 3): organizations share the seed's generated consumers
+(copy on write), their number is capped, and reset and reseed give their memory back."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from mock_server.domain.consumers import ConsumerColumns
+from mock_server.domain.kernel import Clock
+from mock_server.domain.world import World
+from mock_server.seeding import consumer_source
+
+
+def counting_source() -> tuple[list[tuple[int, int]], Callable[..., ConsumerColumns]]:
+    calls: list[tuple[int, int]] = []
+
+    def source(seed: int, n: int, progress: Any = None) -> ConsumerColumns:
+        calls.append((seed, n))
+        return consumer_source(seed, n, progress)
+
+    return calls, source
+
+
+def test_every_organization_of_a_seed_shares_one_generated_base() -> None:
+    calls, source = counting_source()
+    world = World(3, 1_000, Clock(), consumer_source=source)
+    orgs = [world.organization_for_key(f"sk_test_share_{n}") for n in range(5)]
+    assert calls == [(3, 1_000)]  # generated once, not once per organization
+    first, other = orgs[0].consumers, orgs[1].consumers
+    assert np.shares_memory(first.column("ltv_cents"), other.column("ltv_cents"))
+    assert first.strings("email") is other.strings("email")
+    assert first.record(10).email == other.record(10).email
+
+
+def test_tenants_never_see_the_same_consumer_ids() -> None:
+    world = World(3, 1_000, Clock(), consumer_source=consumer_source)
+    a = world.organization_for_key("sk_test_ids_a").consumers
+    b = world.organization_for_key("sk_test_ids_b").consumers
+    ids_a = [a.id_of(i) for i in range(len(a))]
+    ids_b = [b.id_of(i) for i in range(len(b))]
+    assert not set(ids_a) & set(ids_b)
+    for ids in (ids_a, ids_b):
+        assert all(UUID(i).version == 7 and UUID(i).variant == "specified in RFC 4122" for i in ids)
+        assert ids == sorted(ids)  # positions still follow the ids (and createdAt)
+    assert [r.id for r in a.records(range(50))] == ids_a[:50]
+    assert all(a.index_of_id(i) == k for k, i in enumerate(ids_a))
+    assert b.index_of_id(ids_a[7]) is None  # another tenant's consumer is not found
+
+
+def test_a_write_in_one_organization_is_not_seen_by_another() -> None:
+    world = World(3, 1_000, Clock(), consumer_source=consumer_source)
+    a = world.organization_for_key("sk_test_cow_a").consumers
+    b = world.organization_for_key("sk_test_cow_b").consumers
+    email = b.record(3).email
+    assert a.index_of_email(email) == 3 and b.index_of_email(email) == 3
+    a.update(3, email="moved@example.com", total_orders=999)
+    assert a.index_of_email(email) is None and a.index_of_email("moved@example.com") == 3
+    assert b.index_of_email(email) == 3 and b.index_of_email("moved@example.com") is None
+    assert b.record(3).total_orders != 999 and b.record(3).email == email
+    c = world.organization_for_key("sk_test_cow_c").consumers
+    assert c.index_of_email(email) == 3 and c.record(3).email == email
+
+
+def test_the_lookups_of_the_generated_base_are_built_once_per_seed() -> None:
+    world = World(3, 1_000, Clock(), consumer_source=consumer_source)
+    a = world.organization_for_key("sk_test_index_a").consumers
+    b = world.organization_for_key("sk_test_index_b").consumers
+    c = world.organization_for_key("sk_test_index_c").consumers
+    a.index_of_email("nobody@example.com")
+    a.index_of_phone("+10000000000")
+    a.folded_text("full_name")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for table in (b, c):
+            table.index_of_email("nobody@example.com")
+            table.index_of_phone("+10000000000")
+            table.folded_text("full_name")
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 40_000, grown  # one organization's own email index alone is about 100 KB
+
+
+def test_a_new_organization_costs_kilobytes_not_a_copy_of_the_consumers() -> None:
+    world = World(3, 1_000, Clock(), consumer_source=consumer_source)
+    world.organization_for_key("sk_test_cost_0")  # the base, generated once
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(1, 201):
+            world.organization_for_key(f"sk_test_cost_{n}")
+        per_org = (tracemalloc.get_traced_memory()[0] - before) / 200
+    finally:
+        tracemalloc.stop()
+    assert per_org < 50_000, per_org
+
+
+def test_a_snapshot_of_the_per_organization_format_is_refused_with_a_way_forward() -> None:
+    import pytest
+
+    from mock_server.domain.kernel import Invalid
+
+    world = World(3, 100, Clock(), consumer_source=consumer_source)
+    world.organization_for_key("sk_test_old_format").consumers.update(2, full_name="Changed")
+    snapshot = {**world.export(), "format": "fanfare-mock/world@1"}
+    with pytest.raises(Invalid) as refused:
+        World.from_snapshot(snapshot, consumer_source)
+    assert refused.value.issues[0].field == "world.format"
+    assert "earlier fanfare-mock" in refused.value.issues[0].message
+    assert "export it again" in refused.value.issues[0].message
+
+
+def test_organizations_beyond_the_cap_are_refused_and_existing_ones_keep_working() -> None:
+    from mock_server.domain.world import OrganizationLimit
+
+    world = World(3, 100, Clock(), consumer_source=consumer_source, max_organizations=2)
+    first = world.organization_for_key("sk_test_cap_1")
+    world.organization_for_key("sk_test_cap_2")
+    import pytest
+
+    with pytest.raises(OrganizationLimit) as refused:
+        world.organization_for_key("sk_test_cap_3")
+    assert "--max-organizations" in refused.value.hint and "/_mock/reset" in refused.value.hint
+    assert world.organization_for_key("sk_test_cap_1") is first
+    world.reset()
+    world.organization_for_key("sk_test_cap_3")  # reset made room
+
+
+def test_pinned_keys_are_not_counted_against_the_cap() -> None:
+    keys = [f"sk_test_pinned_{n}" for n in range(4)]
+    world = World(3, 100, Clock(), keys, consumer_source=consumer_source, max_organizations=2)
+    world.warm()
+    assert [world.organization_for_key(k).id for k in keys]
+
+
+def test_a_live_mock_answers_a_key_past_its_cap_in_the_familys_envelope(start_mock: Any) -> None:
+    import httpx
+
+    mock = start_mock("--max-organizations", "2", consumers=100)
+
+    def get(path: str, key: str) -> httpx.Response:
+        return httpx.get(f"{mock.base}{path}", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+    assert get("/api/v1/audiences", "sk_test_live_cap_1").status_code == 200
+    assert get("/api/audiences", "sk_test_live_cap_2").status_code == 200
+    guide, reference = get("/api/v1/audiences", "sk_test_live_cap_3"), get("/api/audiences", "sk_test_cap_4")
+    assert guide.status_code == reference.status_code == 401
+    for reply in (guide, reference):
+        text = json.dumps(reply.json())
+        assert "--max-organizations" in text and "POST /_mock/reset" in text
+    assert "error" in guide.json()  # the guide's {error, message}; the reference's own envelope
+    assert get("/api/v1/audiences", "sk_test_live_cap_1").status_code == 200  # existing ones still work
+    assert httpx.post(f"{mock.base}/_mock/reset", json={}, timeout=10).status_code == 200
+    assert get("/api/v1/audiences", "sk_test_live_cap_3").status_code == 200
+
+
+def test_the_cli_default_cap_is_the_worlds() -> None:
+    from mock_server import cli
+    from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS
+
+    assert cli.DEFAULT_MAX_ORGANIZATIONS == DEFAULT_MAX_ORGANIZATIONS
+    args = cli._parser().parse_args(["serve", "--max-organizations", "25"])
+    assert args.max_organizations == 25

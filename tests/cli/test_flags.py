@@ -111,9 +111,7 @@ def test_a_port_in_use_is_one_line_and_a_failure_before_any_banner() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        started = time.monotonic()
-        result = run(MOCK, "serve", "--port", str(port), timeout=30)
-    assert time.monotonic() - started < 15
+        result = run(MOCK, "serve", "--port", str(port), timeout=30)  # a hang fails as a timeout
     assert result.returncode == 1, result.stdout + result.stderr
     assert "serving" not in result.stdout, "no banner for a server that is not serving"
     lines = result.stderr.strip().splitlines()

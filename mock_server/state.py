@@ -19,10 +19,13 @@ from mock_server.domain.kernel import DEFAULT_START, Clock, Invalid, Issue
 from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS, World, check_snapshot, key_hash
 from mock_server.scenarios.book import ScenarioBook
 from mock_server.scenarios.source import ScenarioSource
-from mock_server.seeding import consumer_source
+from mock_server.seeding import consumer_source, give_back
 from mock_server.web.security import redact
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
+#: A reset that drops more organizations than this collects them at once (fewer: the collector's own
+#: pace; a test fixture resets one or two per test and should not pay a full collection each time).
+GIVE_BACK_AFTER = 64
 #: The in-process client's base URL (`mock_server.client`), for an app nobody gave a public URL.
 DEFAULT_PUBLIC_URL = "http://fanfare.test"
 Progress = Callable[[str], None]
@@ -106,6 +109,7 @@ class MockState:
         return self.labels.get(tenant_hash) or f"key {tenant_hash[:12]}…"
 
     def reset(self, secret_key: str | None = None) -> None:
+        dropped = 0 if secret_key is not None else len(self.world.organizations())
         self.world.reset(secret_key)
         if secret_key is None:
             for tenant_hash in self.scenarios.named:  # what the scenarios named is there from the start
@@ -113,10 +117,15 @@ class MockState:
         self.faults.clear(secret_key)
         if secret_key is None:
             self.uploads.clear()  # a rebuilt world reissues the same import ids: old URLs must not fit them
+        if dropped > GIVE_BACK_AFTER:
+            give_back()
 
     def reseed(self, seed: int, consumers: int | None = None) -> None:
-        self.world = self._build(seed, self.world.consumers_per_org if consumers is None else consumers)
+        consumers = self.world.consumers_per_org if consumers is None else consumers
+        self.world = self._build(seed, consumers, warm=False)  # the old world is let go before seeding
+        self._warm(self.world)
         self.uploads.clear()
+        give_back()
 
     def export(self, secret_key: str | None = None, *, deferred: bool = False) -> dict[str, Any]:
         """The whole world, or (with a key) a world holding that tenant's organization only; `deferred`
@@ -136,6 +145,7 @@ class MockState:
         self.world = World.from_snapshot(world, consumer_source, None, self.max_organizations)
         self.uploads.clear()
         self._hook(self.world)
+        give_back()
 
     def _hook(self, world: World) -> None:
         world.on_new = self.scenarios.furnish

@@ -41,15 +41,30 @@ INTEREST_SETS: tuple[tuple[str, ...], ...] = tuple((i,) for i in INTERESTS) + tu
 
 
 def consumer_source(seed: int, n: int, progress: Progress | None = None) -> ConsumerColumns:
-    """The World's consumer source: generate, then `gc.freeze()`.
+    """The World's consumer source: generate, then `gc.freeze()` (once per world: its organizations share
+    the base).
 
     Freezing moves everything alive (Faker's tables, the app, the new columns) out of the collector's
     sight, so later gen-2 collections stop walking them (toolchain notes: 333 ms pauses otherwise).
-    It lives here, not in the domain, because it is a process-wide side effect.
+    What is garbage already is collected first: frozen, it would never be (a discarded world's
+    organizations hold reference cycles). It lives here, not in the domain, because it is a
+    process-wide side effect.
     """
     columns = generate_columns(seed, n, progress)
+    gc.collect()
     gc.freeze()
     return columns
+
+
+def give_back() -> None:
+    """Collect what a world swap or reset discarded, frozen or not, then freeze what is left alive again.
+
+    A world that was alive when the last base was frozen (a reseed seeds the new world's pinned
+    organizations before the old one is let go; a restore builds beside it) is in the permanent
+    generation, where the collector never looks: unfreezing first lets its cycles go."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _rng(seed: int) -> np.random.Generator:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import tracemalloc
+import weakref
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -168,3 +170,57 @@ def test_the_cli_default_cap_is_the_worlds() -> None:
     assert cli.DEFAULT_MAX_ORGANIZATIONS == DEFAULT_MAX_ORGANIZATIONS
     args = cli._parser().parse_args(["serve", "--max-organizations", "25"])
     assert args.max_organizations == 25
+
+
+def _state(**options: Any) -> Any:
+    from mock_server.state import MockState
+
+    return MockState(seed=3, consumers=200, **options)
+
+
+def _tenants(state: Any, prefix: str, n: int = 30) -> list[weakref.ref[Any]]:
+    return [weakref.ref(state.world.organization_for_key(f"sk_test_{prefix}_{k}")) for k in range(n)]
+
+
+def test_reset_lets_every_dropped_organization_be_collected() -> None:
+    state = _state()
+    gone = _tenants(state, "reset")
+    state.reset()
+    state.world.organization_for_key("sk_test_after_reset")
+    gc.collect()
+    assert [ref for ref in gone if ref() is not None] == []
+
+
+def test_reseed_lets_the_previous_world_be_collected() -> None:
+    state = _state()
+    gone, world = _tenants(state, "reseed"), weakref.ref(state.world)
+    state.reseed(4)
+    state.world.organization_for_key("sk_test_after_reseed")  # generates (and freezes) the new base
+    gc.collect()
+    assert world() is None and [ref for ref in gone if ref() is not None] == []
+
+
+def test_reseed_with_pinned_keys_lets_the_previous_world_be_collected() -> None:
+    state = _state(keys=["sk_test_pinned_a", "sk_test_pinned_b"])
+    gone = [weakref.ref(org) for _, org in state.world.organizations()]
+    world = weakref.ref(state.world)
+    state.reseed(5)  # the new world's pinned organizations are seeded now
+    gc.collect()
+    assert world() is None and [ref for ref in gone if ref() is not None] == []
+
+
+def test_restore_lets_the_previous_world_be_collected() -> None:
+    state = _state()
+    snapshot = state.export()
+    gone, world = _tenants(state, "restore"), weakref.ref(state.world)
+    state.restore(snapshot)
+    state.world.organization_for_key("sk_test_after_restore")
+    gc.collect()
+    assert world() is None and [ref for ref in gone if ref() is not None] == []
+
+
+def test_a_reset_of_many_organizations_gives_them_back_at_once() -> None:
+    state = _state()
+    gone = _tenants(state, "many", 100)
+    state.reset()  # no gc.collect() here: the reset collects what it dropped
+    assert [ref for ref in gone if ref() is not None] == []

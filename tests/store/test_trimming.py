@@ -66,4 +66,5 @@ def test_a_snapshot_trims_the_stream_and_a_worker_behind_it_catches_up(
     redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(replica, "SNAPSHOT_EVERY", 10)
+    monkeypatch.setattr(replica, "SNAPSHOT_GROWTH", 0)  # every 10 commands, however large the world
     asyncio.run(_run(redis_server.url))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -106,5 +107,5 @@ def test_snapshots_grow_apart_as_the_world_grows(tmp_path: Path, monkeypatch: py
     assert len(gaps) >= 3, gaps
     for applied, since, last in gaps:
         assert since >= replica.SNAPSHOT_GROWTH * last, (applied, since, last)
-    spacing = [b[0] - a[0] for a, b in zip(gaps, gaps[1:], strict=False)]
+    spacing = [b[0] - a[0] for a, b in pairwise(gaps)]
     assert spacing[-1] > spacing[0] >= 2, spacing  # more commands between snapshots as the world grows

@@ -70,9 +70,10 @@ def org_with_existing() -> Organization:
 
 def table_state(table: ConsumerTable) -> list[dict[str, Any]]:
     """Every stored value of every consumer, metadata key order included, as snapshots see them."""
+    rows = dict(table.export()["changed"])  # every consumer: the table started empty
     out = []
     for position in range(len(table)):
-        raw = table.raw(position)
+        raw = rows[position]
         raw["metadata_keys"] = list(raw["metadata"] or ())
         out.append(raw)
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from mock_server.domain.consumers.changed_rows import (
+    ChangedRows,
+)
 from mock_server.domain.consumers.columns import (
     NUMERIC_COLUMNS,
     ConsumerColumns,
@@ -39,7 +42,6 @@ from mock_server.domain.consumers.record import (
     to_millis,
 )
 from mock_server.domain.consumers.table import (
-    ChangedRows,
     ConsumerTable,
     email_key,
 )

@@ -5,27 +5,30 @@ columns carry the union of both documentation styles' attributes. Columns handed
 are treated as shared (copy on first write), so one seeded base backs every organization of a seed and
 every reset; each table sees the base's ids XORed with its own 62-bit mask (`id_mask`), so tenants never
 share a consumer id, and the lookups built over the base alone (identifier indexes, folded text) are
-kept on the base, built once for all of them.
+kept on the base, built once for all of them. The storage is `ColumnStore` (copy on write, growth, the
+location pool), the folded text of CONTAINS rules `FoldedText`, a snapshot's rows `ChangedRows`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
 
+from mock_server.domain.consumers.changed_rows import ChangedRows
+from mock_server.domain.consumers.column_store import ColumnStore
 from mock_server.domain.consumers.columns import (
     ATTRIBUTE_COLUMNS,
-    COLUMN_DEFAULTS,
     NUMERIC_COLUMNS,
     STRING_COLUMNS,
     check_attribute_names,
 )
 from mock_server.domain.consumers.columns import ConsumerColumns as ConsumerColumns  # re-exported for callers
 from mock_server.domain.consumers.columns import empty_columns as empty_columns
+from mock_server.domain.consumers.folded_text import FoldedText
 from mock_server.domain.consumers.record import (
     MISSING_TIME,
     STATUS_ORDER,
@@ -52,13 +55,11 @@ class ConsumerTable:
         self._ids = ids
         self._n = len(columns)
         self.base_len = self._n
-        self._num = dict(columns.numeric)
-        self._str = dict(columns.strings)
-        self._shared = set(self._num) | set(self._str)  # copy before the first write
+        self._columns = ColumnStore(columns)
+        self._num = self._columns.num  # (the store's dicts: a column copied on write is replaced in them)
+        self._str = self._columns.str
         self._base = columns  # its `lookups` hold what is built over the generated columns alone
         self._id_mask = id_mask  # a base position's stored id_lo is its id's low half XOR this
-        self._locations = columns.locations  # copied before a new location is added
-        self._location_index: dict[Location, int] | None = None
         self.metadata = columns.metadata.fork()
         self._extra_ids: dict[int, int] = {}  # uuid int -> position, for ids not in the sorted base
         self._indexes: dict[str, ValueIndex] = {}
@@ -66,8 +67,7 @@ class ConsumerTable:
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
         self._string_writes: dict[str, int] = {}
-        self._folded: dict[Any, Any] = {}  # ("folded", column) -> (key, text, ends), once it changed
-        self._offsets: dict[Any, Any] = {}  # (column, byte) -> (text, offsets), once it changed
+        self._text = FoldedText(columns.lookups)
 
     def __len__(self) -> int:
         return self._n
@@ -81,36 +81,21 @@ class ConsumerTable:
         return values if len(values) == self._n else values[: self._n]
 
     def folded_text(self, name: str) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """A string column case-folded and joined as UTF-8 with a NUL after each row, and each NUL's offset.
-
-        Cached until the column changes: a CONTAINS rule then runs as one C-level search over the bytes
-        (about 10 times faster than a Python loop calling casefold per consumer).
-        """
-        key = (self._string_writes.get(name, 0), self._n)
-        folded = self._base.lookups if key == (0, self.base_len) else self._folded  # as generated: shared
-        cached = folded.get(("folded", name))
-        if cached is None or cached[0] != key:
-            joined = "\x00".join([s or "" for s in self.strings(name)]) + "\x00"
-            data = joined.casefold().encode("utf-8")
-            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0).astype(np.int64)
-            cached = folded[("folded", name)] = (key, data, ends)
-        return cached[1], cached[2]
+        """A string column case-folded and joined as UTF-8 with a NUL after each row, and each NUL's offset
+        (cached until the column changes; see `FoldedText`)."""
+        version = (self._string_writes.get(name, 0), self._n)
+        return self._text.text(name, version, version == (0, self.base_len), lambda: self.strings(name))
 
     def folded_offsets(self, name: str, byte: int) -> npt.NDArray[np.int32]:
         """Where `byte` occurs in `folded_text(name)`, ascending (cached with it: the CONTAINS rules of an
         audience share their needles' first bytes)."""
         data, _ = self.folded_text(name)
-        shared = (self._string_writes.get(name, 0), self._n) == (0, self.base_len)
-        offsets = self._base.lookups if shared else self._offsets
-        cached = offsets.get((name, byte))
-        if cached is None or cached[0] is not data:
-            found = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == byte).astype(np.int32)
-            cached = offsets[(name, byte)] = (data, found)
-        return cached[1]
+        generated = (self._string_writes.get(name, 0), self._n) == (0, self.base_len)
+        return self._text.offsets(name, byte, data, generated)
 
     @property
     def locations(self) -> Sequence[Location]:
-        return self._locations
+        return self._columns.locations
 
     # ---- lookups -----------------------------------------------------------------------------------
     def index_of_id(self, consumer_id: str) -> int | None:
@@ -197,18 +182,13 @@ class ConsumerTable:
         numbers = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS if name != "id_lo"}
         numbers["id_lo"] = self.id_lows(idx).tolist()
         return records_from_columns(
-            self.organization_id, idx.tolist(), numbers, self._str, self.metadata.record, self._locations
+            self.organization_id,
+            idx.tolist(),
+            numbers,
+            self._str,
+            self.metadata.record,
+            self._columns.locations,
         )
-
-    def search_mask(self, positions: npt.NDArray[Any], needle: str) -> npt.NDArray[np.bool_]:
-        """Which `positions` match a members search (case-insensitive substring of email, phone, name)."""
-        needle = needle.casefold()
-        email, phone, name = self._str["email"], self._str["phone"], self._str["full_name"]
-
-        def hit(i: int) -> bool:
-            return any(s is not None and needle in s.casefold() for s in (email[i], phone[i], name[i]))
-
-        return np.fromiter((hit(i) for i in positions.tolist()), dtype=np.bool_, count=len(positions))
 
     # ---- writes --------------------------------------------------------------------------------------
     def append(self, **attrs: Any) -> int:
@@ -218,7 +198,7 @@ class ConsumerTable:
         if email is not None and self.index_of_email(email) is not None:
             raise Conflict("A consumer with this email already exists")
         position = self._n
-        self._grow(position + 1)
+        self._columns.grow(position + 1, self._n)
         now = to_millis(self._clock.now())
         uid = UUID(self._ids.new()).int
         self._num["id_hi"][position] = uid >> 64
@@ -275,7 +255,7 @@ class ConsumerTable:
             if name in _CONVERTED:
                 stored = [self._stored(name, value) for value in stored]
             numbers[ATTRIBUTE_COLUMNS.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
-        self._grow(end)
+        self._columns.grow(end, self._n)
         self.metadata.resize(end)
         if "metadata" in names:
             try:
@@ -312,14 +292,16 @@ class ConsumerTable:
             elif name == "metadata":
                 self.metadata.set_record(position, value)
             else:
-                self._writable(ATTRIBUTE_COLUMNS.get(name, name))[position] = self._stored(name, value)
-        self._writable("updated_at")[position] = now_ms
+                self._columns.writable(ATTRIBUTE_COLUMNS.get(name, name))[position] = self._stored(
+                    name, value
+                )
+        self._columns.writable("updated_at")[position] = now_ms
         self.revision += 1
 
     def _stored(self, name: str, value: Any) -> Any:
         """A numeric attribute's value as its column stores it."""
         if name == "location":
-            return -1 if value is None else self._location_code(value)
+            return -1 if value is None else self._columns.location_code(value)
         if name == "last_order_at":
             return MISSING_TIME if value is None else to_millis(value)
         if name == "status":
@@ -329,7 +311,7 @@ class ConsumerTable:
     def _set_string(self, position: int, name: str, value: str | None) -> None:
         if name == "email" and value is not None:
             value = email_key(value)  # emails are stored case-folded: rules and lookups ignore case
-        column = self._writable_strings(name)
+        column = self._columns.writable_strings(name)
         old = column[position]
         if old == value:  # (an importer re-sets the identifiers a consumer was matched by)
             return
@@ -343,43 +325,6 @@ class ConsumerTable:
             if value is not None:
                 index.add(key(value), position)
 
-    def _location_code(self, location: Location) -> int:
-        if self._location_index is None:  # the first write of a location: the pool becomes this table's
-            self._locations = list(self._locations)
-            self._location_index = {loc: i for i, loc in enumerate(self._locations)}
-        code = self._location_index.get(location)
-        if code is None:
-            code = self._location_index[location] = len(self._locations)
-            self._locations.append(location)
-        return code
-
-    def _writable(self, name: str) -> npt.NDArray[Any]:
-        if name in self._shared:
-            self._num[name] = self._num[name].copy()
-            self._shared.discard(name)
-        return self._num[name]
-
-    def _writable_strings(self, name: str) -> list[str | None]:
-        if name in self._shared:
-            self._str[name] = list(self._str[name])
-            self._shared.discard(name)
-        return self._str[name]
-
-    def _grow(self, size: int) -> None:
-        """Room for `size` consumers; slots past the end are pre-filled with each column's default."""
-        capacity = len(self._num["id_hi"])
-        if size > capacity or self._shared:
-            new_capacity = max(size, capacity + max(1024, capacity // 2)) if size > capacity else capacity
-            for name, column in self._num.items():
-                if size <= capacity and name not in self._shared:
-                    continue
-                grown = np.full(new_capacity, COLUMN_DEFAULTS.get(name, 0), dtype=column.dtype)
-                grown[: self._n] = column[: self._n]
-                self._num[name] = grown
-                self._shared.discard(name)
-            for name in STRING_COLUMNS:
-                self._writable_strings(name)
-
     # ---- snapshot support --------------------------------------------------------------------------
     def export(self, *, deferred: bool = False) -> dict[str, Any]:
         """What changed since generation (JSON): the id generator, the revision, every changed consumer.
@@ -387,7 +332,12 @@ class ConsumerTable:
         `deferred`: `changed` is a `ChangedRows`, a copy of those consumers' columns taken now (a few
         milliseconds), whose `render()` builds the JSON rows later, from any thread, whatever changes since.
         """
-        rows = ChangedRows(self, self.changed_positions())
+        positions = self._changed_positions()
+        at = np.asarray(positions, dtype=np.int64)
+        columns = self._columns
+        rows = ChangedRows(
+            positions, columns.num, self.id_lows(at), columns.str, columns.locations, self.metadata
+        )
         changed = rows if deferred else rows.render()
         return {"ids": self._ids.export(), "revision": self.revision, "changed": changed}
 
@@ -395,37 +345,21 @@ class ConsumerTable:
         """Replay an `export()` onto a freshly generated table of the same seed."""
         for k, (position, raw) in enumerate(data["changed"]):
             try:
-                self.restore_raw(position, raw)
+                self._restore_row(position, raw)
             except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as problem:
                 text = f"missing {problem}" if isinstance(problem, KeyError) else str(problem)
                 raise Invalid(text, (Issue(f"consumers.changed.{k}", text),)) from None
         self.revision = data["revision"]
         self._ids.restore_export(data["ids"])
 
-    def changed_positions(self) -> list[int]:
+    def _changed_positions(self) -> list[int]:
         """Base positions updated since generation, then every appended position, ascending."""
         return sorted(self._touched) + list(range(self.base_len, self._n))
 
-    def raw(self, position: int) -> dict[str, Any]:
-        """Every stored value of one consumer, JSON-able, exactly as stored (for snapshots)."""
-        out: dict[str, Any] = {"id": self.id_of(position)}
-        for name in NUMERIC_COLUMNS:
-            if name in ("id_hi", "id_lo"):
-                continue
-            value = self._num[name][position].item()
-            out[name] = value
-        geo = out.pop("geo")
-        loc = None if geo < 0 else self._locations[geo]
-        out["location"] = None if loc is None else [loc.city, loc.region, loc.country, loc.timezone]
-        for name in STRING_COLUMNS:
-            out[name] = self._str[name][position]
-        out["metadata"] = self.metadata.record(position)
-        return out
-
-    def restore_raw(self, position: int, raw: Mapping[str, Any]) -> None:
-        """Put back one consumer exported by `raw` (appending when `position` is the next one)."""
+    def _restore_row(self, position: int, raw: Mapping[str, Any]) -> None:
+        """Put back one consumer row of `export` (appending when `position` is the next one)."""
         if position == self._n:
-            self._grow(position + 1)
+            self._columns.grow(position + 1, self._n)
             for name in STRING_COLUMNS:
                 self._str[name].append(None)
             self._n += 1
@@ -433,16 +367,18 @@ class ConsumerTable:
         elif position < self.base_len:
             self._touched.add(position)
         uid = UUID(raw["id"]).int
-        self._writable("id_hi")[position] = uid >> 64
+        self._columns.writable("id_hi")[position] = uid >> 64
         mask = self._id_mask if position < self.base_len else 0
-        self._writable("id_lo")[position] = (uid & 0xFFFFFFFFFFFFFFFF) ^ mask
+        self._columns.writable("id_lo")[position] = (uid & 0xFFFFFFFFFFFFFFFF) ^ mask
         if position >= self.base_len:
             self._extra_ids[uid] = position
         for name in NUMERIC_COLUMNS:
             if name not in ("id_hi", "id_lo", "geo"):
-                self._writable(name)[position] = raw[name]
+                self._columns.writable(name)[position] = raw[name]
         loc = raw["location"]
-        self._writable("geo")[position] = -1 if loc is None else self._location_code(Location(*loc))
+        self._columns.writable("geo")[position] = (
+            -1 if loc is None else self._columns.location_code(Location(*loc))
+        )
         for name in STRING_COLUMNS:
             self._set_string(position, name, raw[name])
         self.metadata.set_record(position, raw["metadata"])
@@ -460,47 +396,3 @@ def email_key(email: str) -> str:
 
 def _same(value: str) -> str:
     return value
-
-
-def positions_array(values: Iterable[int]) -> npt.NDArray[np.int64]:
-    return np.fromiter(values, dtype=np.int64)
-
-
-class ChangedRows:
-    """The changed consumers of a table as they were when taken: a copy of their columns (numpy fancy
-    indexes, string and metadata-code copies; metadata pools only ever grow), rendered to the JSON rows
-    of `ConsumerTable.raw` on demand."""
-
-    __slots__ = ("_columns", "_ids", "_metadata", "_positions")
-
-    def __init__(self, table: ConsumerTable, positions: list[int]) -> None:
-        at = np.asarray(positions, dtype=np.int64)
-        self._positions = positions
-        self._ids = (table._num["id_hi"][at], table.id_lows(at))
-        columns: dict[str, Any] = {}
-        for name in NUMERIC_COLUMNS:
-            if name not in ("id_hi", "id_lo"):
-                columns[name] = table._num[name][at]
-        geo = columns.pop("geo").tolist()
-        places = table._locations
-        columns["location"] = [
-            None if g < 0 else [places[g].city, places[g].region, places[g].country, places[g].timezone]
-            for g in geo
-        ]
-        for name in STRING_COLUMNS:
-            stored = table._str[name]
-            columns[name] = [stored[p] for p in positions]
-        self._columns = columns
-        self._metadata = table.metadata.snapshot(at)
-
-    def render(self) -> list[list[Any]]:
-        """`[[position, raw], ...]`, exactly as `ConsumerTable.raw` gives each one."""
-        his, los = (a.tolist() for a in self._ids)
-        names = list(self._columns)
-        values = [c.tolist() if isinstance(c, np.ndarray) else c for c in self._columns.values()]
-        metadata = self._metadata.records()
-        rows = zip(*values, strict=True)
-        return [
-            [p, {"id": str(UUID(int=(h << 64) | lo)), **dict(zip(names, row, strict=True)), "metadata": m}]
-            for p, h, lo, row, m in zip(self._positions, his, los, rows, metadata, strict=True)
-        ]

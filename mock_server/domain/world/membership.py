@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mock_server.domain.audiences import (
     Audience,
@@ -161,5 +162,16 @@ class Membership:
         matcher: Callable[[Positions], Any] | None = None
         if request.search:
             needle = request.search
-            matcher = lambda chunk: self.consumers.search_mask(chunk, needle)  # noqa: E731
+            matcher = lambda chunk: self._search_mask(chunk, needle)  # noqa: E731
         return select(positions, request, matcher)
+
+    def _search_mask(self, positions: Positions, needle: str) -> npt.NDArray[np.bool_]:
+        """Which `positions` match a members search (case-insensitive substring of email, phone, name)."""
+        needle = needle.casefold()
+        table = self.consumers
+        email, phone, name = table.strings("email"), table.strings("phone"), table.strings("full_name")
+
+        def hit(i: int) -> bool:
+            return any(s is not None and needle in s.casefold() for s in (email[i], phone[i], name[i]))
+
+        return np.fromiter((hit(i) for i in positions.tolist()), dtype=np.bool_, count=len(positions))

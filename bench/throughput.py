@@ -105,6 +105,7 @@ class Subject:
     server: Server
     audience_id: str = ""
     store: str = "memory"  # or "redis"
+    store_url: str = ""  # its own Redis database: subjects sharing one world would replay each other's writes
     restart_s: float | None = None  # restart to first 2xx with the history the run wrote
     history: int = 0  # commands in the store at that restart
     rss: tuple[int, int] = (0, 0)
@@ -283,12 +284,12 @@ def mock_variants(args: argparse.Namespace) -> list[tuple[str, int]]:
     return pairs
 
 
-def restart_with_history(subject: Subject, redis: Any, timeout: float) -> None:
+def restart_with_history(subject: Subject, timeout: float) -> None:
     """Stop a store-backed server and start it again on the history its workloads wrote (the creates:
     tens of thousands of commands): the start time a team sees after a long day."""
     from redis import Redis
 
-    with Redis.from_url(redis.url) as client:
+    with Redis.from_url(subject.store_url) as client:
         subject.history = int(client.xlen("fanfare-mock:log"))
     subject.server.stop()
     say(f"{subject.label}: restarting on a store of {subject.history:,} commands")
@@ -638,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     subjects: list[Subject] = []
     redis: Any = None
     kept_redis: list[Any] = []
+    databases = 0
     failed = False
     try:
         if args.spec:
@@ -677,17 +679,22 @@ def main(argv: list[str] | None = None) -> int:
         if "mock" in args.servers:
             for kind, workers in mock_variants(args):
                 kept: tuple[str, ...] = ()
+                store_url = ""
                 if kind == "redis":
                     if redis is None:
                         redis = RedisServer().start()
                         say(f"redis-server {redis.url} (no persistence) for the store runs")
                         kept_redis.append(redis)
-                    kept = ("--store", redis.url, "--workers", str(workers))
+                    databases += 1  # one world per subject, on the one redis-server
+                    store_url = f"{redis.url.rsplit('/', 1)[0]}/{databases}"
+                    kept = ("--store", store_url, "--workers", str(workers))
                 port = free_port()
                 label, argv_ = mock_argv(args, port, kept)
                 key = "mock" if kind == "memory" and workers == 1 else f"{label}-{kind}-{workers}w"
                 server = Server(key, argv_, port, tmp / f"{key}.log", cwd=ROOT, niceness=args.nice)
-                subjects.append(Subject(key, key if key != "mock" else label, server, store=kind))
+                subjects.append(
+                    Subject(key, key if key != "mock" else label, server, store=kind, store_url=store_url)
+                )
 
         # One server starts at a time, so neither start time is measured under the other's start load.
         for s in subjects:
@@ -710,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
             s.rss = s.server.memory()
         for s in subjects:
             if s.store == "redis" and redis is not None:
-                restart_with_history(s, redis, args.start_timeout)
+                restart_with_history(s, args.start_timeout)
 
         names = [w for w in WORKLOADS if w in args.workloads]
         print_report(subjects, names, args)

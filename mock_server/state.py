@@ -117,6 +117,9 @@ class MockState:
         self.faults.clear(secret_key)
         if secret_key is None:
             self.uploads.clear()  # a rebuilt world reissues the same import ids: old URLs must not fit them
+        if secret_key is None:  # the dropped tenants' names go too (kept, they would pin freed memory)
+            alive = {tenant_hash for tenant_hash, _ in self.world.organizations()}
+            self.labels = {h: label for h, label in self.labels.items() if h in alive}
         if dropped > GIVE_BACK_AFTER:
             give_back()
 

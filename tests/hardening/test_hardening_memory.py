@@ -224,3 +224,12 @@ def test_a_reset_of_many_organizations_gives_them_back_at_once() -> None:
     gone = _tenants(state, "many", 100)
     state.reset()  # no gc.collect() here: the reset collects what it dropped
     assert [ref for ref in gone if ref() is not None] == []
+
+
+def test_a_reset_forgets_the_names_of_the_tenants_it_dropped() -> None:
+    state = _state(keys=None)
+    for k in range(5):
+        state.world.organization_for_key(f"sk_test_named_{k}")
+    assert len(state.labels) == 5
+    state.reset()
+    assert state.labels == {}  # (kept for every key ever seen, they grew without bound across resets)

@@ -100,8 +100,6 @@ class Catalogue:
     seed: int | str
     organization: str
     _lists: dict[Vendor, tuple[CatalogueList, ...]] = field(default_factory=dict)
-    _pool: tuple[_Person, ...] = ()
-    _profiles: dict[tuple[Vendor, str], tuple[Profile, ...]] = field(default_factory=dict)
 
     def lists(self, vendor: Vendor) -> tuple[CatalogueList, ...]:
         if vendor not in self._lists:
@@ -112,12 +110,12 @@ class Catalogue:
         return next((item for item in self.lists(vendor) if item.id == list_id), None)
 
     def profiles(self, vendor: Vendor, list_id: str) -> tuple[Profile, ...]:
-        """The list's members, in a stable order; empty for an unknown list."""
-        key = (vendor, list_id)
-        if key not in self._profiles:
-            found = self.find_list(vendor, list_id)
-            self._profiles[key] = () if found is None else self._make_profiles(found)
-        return self._profiles[key]
+        """The list's members, in a stable order; empty for an unknown list.
+
+        Made afresh on each call, not kept: a sync reads them once, and kept they would be most of what
+        an organization costs (the people pool alone is about 150 KB)."""
+        found = self.find_list(vendor, list_id)
+        return () if found is None else self._make_profiles(found)
 
     # -- generation ----------------------------------------------------------------------------------
 
@@ -143,19 +141,17 @@ class Catalogue:
         )
 
     def _people(self) -> tuple[_Person, ...]:
-        if not self._pool:
-            rng = self._rng("people")
-            people = []
-            # Distinct phones: two people sharing one would be merged by the phone de-duplication.
-            phones = iter(rng.sample(range(10**7), POOL_SIZE))
-            for n in range(POOL_SIZE):
-                first, last = rng.choice(_FIRST), rng.choice(_LAST)
-                # The running number keeps emails unique in the pool; one in five people has no phone.
-                email = f"{first.lower()}.{last.lower()}{n}@{rng.choice(_DOMAINS)}"
-                phone = f"+1555{next(phones):07d}"
-                people.append(_Person(email, None if rng.random() < 0.2 else phone, first, last))
-            self._pool = tuple(people)
-        return self._pool
+        rng = self._rng("people")
+        people = []
+        # Distinct phones: two people sharing one would be merged by the phone de-duplication.
+        phones = iter(rng.sample(range(10**7), POOL_SIZE))
+        for n in range(POOL_SIZE):
+            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            # The running number keeps emails unique in the pool; one in five people has no phone.
+            email = f"{first.lower()}.{last.lower()}{n}@{rng.choice(_DOMAINS)}"
+            phone = f"+1555{next(phones):07d}"
+            people.append(_Person(email, None if rng.random() < 0.2 else phone, first, last))
+        return tuple(people)
 
     def _make_profiles(self, found: CatalogueList) -> tuple[Profile, ...]:
         rng = self._rng(found.vendor.value, found.id, "members")

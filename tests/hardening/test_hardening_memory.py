@@ -233,3 +233,21 @@ def test_a_reset_forgets_the_names_of_the_tenants_it_dropped() -> None:
     assert len(state.labels) == 5
     state.reset()
     assert state.labels == {}  # (kept for every key ever seen, they grew without bound across resets)
+
+
+def test_every_worker_on_a_store_holds_the_cap(fanfare_redis: Any, fanfare_served: Any) -> None:
+    import httpx
+
+    served = fanfare_served(
+        "--store", fanfare_redis.url, "--workers", "2", "--consumers", "50", "--max-organizations", "2"
+    )
+
+    def status(key: str) -> int:
+        reply = httpx.get(f"{served.url}/api/v1/audiences", headers={"Authorization": f"Bearer {key}"})
+        assert reply.status_code in (200, 401), reply.text
+        return reply.status_code
+
+    # the demo organization (serve's default) is one of the two; a second key fits, a third does not
+    assert status("sk_test_store_cap_1") == 200
+    assert [status(f"sk_test_store_cap_{n}") for n in (2, 3, 4)] == [401, 401, 401]
+    assert [status("sk_test_store_cap_1") for _ in range(4)] == [200] * 4  # whichever worker answers

@@ -31,7 +31,7 @@ def positive(text: str) -> int:
     return value
 
 
-def phases(text: str) -> tuple[str, ...]:
+def phase_list(text: str) -> tuple[str, ...]:
     from contracts.options import ALL_PHASES
 
     phases = tuple(p.strip() for p in text.split(",") if p.strip())

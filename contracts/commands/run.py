@@ -13,7 +13,7 @@ from contracts.commands.arguments import (
     USAGE_ERROR,
     interrupt_on_sigterm,
     percent,
-    phases,
+    phase_list,
     positive,
     progress,
     rate,
@@ -43,7 +43,7 @@ def add_parser(commands: Any) -> None:
     )
     run.add_argument(
         "--phases",
-        type=phases,
+        type=phase_list,
         default=None,
         help="schemathesis phases, comma-separated (default: examples,coverage,fuzzing,stateful)",
     )

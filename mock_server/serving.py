@@ -18,6 +18,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.domain.kernel import Invalid
     from mock_server.store import StoreUnavailable
 
     origins: tuple[str, ...] | str | None = None
@@ -84,6 +85,9 @@ def serve(args: argparse.Namespace) -> int:
             app = create_app(**options, **control, **start, progress=progress)
     except StoreUnavailable as error:
         print(f"fanfare-mock: {error}", file=sys.stderr)
+        return 2
+    except Invalid as error:  # the world kept in the store is not one this version can restore
+        print(f"fanfare-mock: the world kept in {store} cannot be restored: {error.message}", file=sys.stderr)
         return 2
     print(f"fanfare-mock serving http://{host}:{args.port}", flush=True)
     print(

@@ -251,3 +251,34 @@ def test_every_worker_on_a_store_holds_the_cap(fanfare_redis: Any, fanfare_serve
     assert status("sk_test_store_cap_1") == 200
     assert [status(f"sk_test_store_cap_{n}") for n in (2, 3, 4)] == [401, 401, 401]
     assert [status("sk_test_store_cap_1") for _ in range(4)] == [200] * 4  # whichever worker answers
+
+
+def test_a_state_file_of_the_per_organization_format_stops_the_start_with_a_clear_line(
+    start_mock: Any, tmp_path: Any
+) -> None:
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+
+    kept = tmp_path / "world"
+    kept.mkdir()
+    start_mock("--state-file", str(kept), consumers=50).stop()
+    db = sqlite3.connect(kept / "state.sqlite3")
+    try:
+        (data,) = db.execute("SELECT data FROM snapshot").fetchone()
+        document = json.loads(data)
+        document["world"]["format"] = "fanfare-mock/world@1"  # what the mock wrote before this change
+        db.execute("UPDATE snapshot SET data = ?", (json.dumps(document).encode(),))
+        db.commit()
+    finally:
+        db.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", port, "--quiet"]
+    command += ["--scenario", "none", "--consumers", "50", "--state-file", str(kept)]
+    started = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 2
+    assert "Traceback" not in started.stderr
+    assert "earlier fanfare-mock" in started.stderr and str(kept) in started.stderr

@@ -83,6 +83,9 @@ def serve(args: argparse.Namespace) -> int:
             os.environ.update(worker_options({**options, **control, **start}))
         else:
             app = create_app(**options, **control, **start, progress=progress)
+            from mock_server.seeding import pools_for_seed
+
+            pools_for_seed(args.seed)  # Faker's draws now, not in the first organization's request
     except StoreUnavailable as error:
         print(f"fanfare-mock: {error}", file=sys.stderr)
         return 2
@@ -127,6 +130,9 @@ def serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=5,
         **_connection_limits(args),
     )
+    from mock_server.web.collector import install_collector_policy
+
+    install_collector_policy()
     with contextlib.suppress(KeyboardInterrupt):
         if args.workers > 1:
             from uvicorn.supervisors import Multiprocess

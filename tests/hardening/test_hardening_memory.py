@@ -282,3 +282,25 @@ def test_a_state_file_of_the_per_organization_format_stops_the_start_with_a_clea
     assert started.returncode == 2
     assert "Traceback" not in started.stderr
     assert "earlier fanfare-mock" in started.stderr and str(kept) in started.stderr
+
+
+def test_an_organizations_own_index_derived_from_the_bases_answers_as_one_built_afresh() -> None:
+    import random
+
+    from mock_server.domain.consumers.value_index import ValueIndex
+
+    rng = random.Random(7)
+    pool = [f"v{k}" for k in range(60)] + ["", None]
+    generated = [rng.choice(pool) for _ in range(300)]  # shared values and empty ones included
+    values = list(generated)
+    touched = set(rng.sample(range(300), 40))
+    for position in touched:
+        values[position] = rng.choice(pool)
+    values += [rng.choice(pool) for _ in range(50)]  # appended consumers
+    base = ValueIndex.build(generated)
+    derived = base.changed(generated, values, touched, lambda v: v)
+    fresh = ValueIndex.build(values)
+    for value in [*pool[:-2], "v999"]:
+        assert derived.first(value) == fresh.first(value), value
+        assert derived.holds_any([value]) == fresh.holds_any([value])
+    assert [base.first(v) for v in pool[:-2]] == [ValueIndex.build(generated).first(v) for v in pool[:-2]]

@@ -43,7 +43,10 @@ class ColumnStore:
         Every column is this table's own afterwards."""
         capacity = len(self.num["id_hi"])
         if size > capacity or self._shared:
-            new_capacity = max(size, capacity + max(1024, capacity // 2)) if size > capacity else capacity
+            # off the shared base, a little room (an organization adds a few consumers to the seed's
+            # thousands); its own columns grow by half, for amortized appends
+            room = max(256, capacity // 8) if self._shared else max(1024, capacity // 2)
+            new_capacity = max(size, capacity + room) if size > capacity else capacity
             for name, column in self.num.items():
                 if size <= capacity and name not in self._shared:
                     continue

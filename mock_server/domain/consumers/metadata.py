@@ -136,7 +136,9 @@ class MetadataStore:
         if length > self._len:
             for column in self._columns.values():
                 if len(column.codes) < length:
-                    grown = np.full(max(length, len(column.codes) * 3 // 2 + 1024), MISSING, dtype=np.int32)
+                    size = len(column.codes)  # off the shared base, a little room (see ColumnStore.grow)
+                    room = max(256, size // 8) if column.shared else size // 2 + 1024
+                    grown = np.full(max(length, size + room), MISSING, dtype=np.int32)
                     grown[: self._len] = column.codes[: self._len]
                     column.codes, column.shared = grown, False
                     column.pool, column.index = list(column.pool), dict(column.index)

@@ -38,7 +38,7 @@ from mock_server.domain.consumers.record import (
     records_from_columns,
     to_millis,
 )
-from mock_server.domain.consumers.value_index import ValueIndex
+from mock_server.domain.consumers.value_index import LayeredIndex, ValueIndex
 from mock_server.domain.kernel import Clock, Conflict, IdFactory, Invalid, Issue
 
 
@@ -63,7 +63,7 @@ class ConsumerTable:
         self.metadata = columns.metadata.fork()
         self._extra_ids: dict[int, int] = {}  # uuid int -> position, for ids not in the sorted base
         self._indexes: dict[str, ValueIndex] = {}
-        self._own_indexes: set[str] = set()  # the others are the base's, shared: copied before a write
+        self._own_indexes: set[str] = set()  # the others are the base's, shared: layered before a write
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
         self._string_writes: dict[str, int] = {}
@@ -126,27 +126,24 @@ class ConsumerTable:
 
     def _index(self, name: str) -> ValueIndex:
         index = self._indexes.get(name)
-        if index is None:  # built on first use: most organizations never import anything
-            generated = self._string_writes.get(name, 0) == 0  # (appends without a value keep it valid)
-            index = self._base.lookups.get(("index", name)) if generated else None
+        if index is None:  # built on first use, once per seed: most organizations never import anything
+            key = email_key if name == "email" else _same
+            generated = self._base.strings[name]
+            index = self._base.lookups.get(("index", name))
             if index is None:
-                values = self._base.strings[name] if generated else self.strings(name)
-                email = name == "email"
-                index = ValueIndex.build(
-                    (None if v is None else email_key(v) for v in values) if email else values
-                )
-                if generated:
-                    self._base.lookups[("index", name)] = index
-                else:
-                    self._own_indexes.add(name)
+                index = ValueIndex.build(None if v is None else key(v) for v in generated)
+                self._base.lookups[("index", name)] = index
+            if self._string_writes.get(name, 0):  # (appends without a value keep the base's valid)
+                index = index.changed(generated, self.strings(name), self._touched, key)
+                self._own_indexes.add(name)
             self._indexes[name] = index
         return index
 
     def _built_index(self, name: str) -> ValueIndex | None:
-        """The column's index to change, when one is built (the base's is copied first)."""
+        """The column's index to change, when one is built (the base's gets a layer of this table's)."""
         index = self._indexes.get(name)
         if index is not None and name not in self._own_indexes:
-            index = self._indexes[name] = index.copy()
+            index = self._indexes[name] = LayeredIndex(index, self.base_len)
             self._own_indexes.add(name)
         return index
 

@@ -1,8 +1,9 @@
-"""A lookup from an identifier value (email, phone, external id) to the lowest position holding it."""
+"""A lookup from an identifier value (email, phone, external id) to the lowest position holding it; a
+table's own changes layered over the index of the seed's generated values, which every table shares."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 
 class ValueIndex:
@@ -30,10 +31,26 @@ class ValueIndex:
                     index.add(value, position)
         return index
 
-    def copy(self) -> ValueIndex:
-        """An index of its own (a table's first change to an index it shares with the base)."""
-        index = ValueIndex()
-        index._one, index._dups = dict(self._one), {v: list(h) for v, h in self._dups.items()}
+    def changed(
+        self,
+        generated: Sequence[str | None],
+        values: Sequence[str | None],
+        touched: Iterable[int],
+        key: Callable[[str], str],
+    ) -> ValueIndex:
+        """This index (over the `generated` values) for a column now holding `values`: a layer over it
+        with the `touched` positions' changes and every position past the generated ones (keys made by
+        `key`). Cheaper than building it afresh: this one is shared, not copied."""
+        index = LayeredIndex(self, len(generated))
+        for position in sorted(touched):
+            old, new = generated[position], values[position]
+            if old != new:
+                if old is not None:
+                    index.discard(key(old), position)
+                if new is not None:
+                    index.add(key(new), position)
+        tail = values[len(generated) :]
+        index.add_run([None if v is None else key(v) for v in tail], len(generated))
         return index
 
     def first(self, value: str) -> int | None:
@@ -92,3 +109,40 @@ class ValueIndex:
             return
         if self._one.get(value) == position:
             del self._one[value]
+
+
+class LayeredIndex(ValueIndex):
+    """A table's index over a shared one: its own values (what it added) on top, and the base's
+    positions whose value it changed hidden. Reads as one index; the base is never written."""
+
+    __slots__ = ("_base", "_base_len", "_hidden")
+
+    def __init__(self, base: ValueIndex, base_len: int) -> None:
+        super().__init__()
+        self._base, self._base_len = base, base_len
+        self._hidden: set[int] = set()  # base positions whose base value is no longer theirs
+
+    def first(self, value: str) -> int | None:
+        own = super().first(value)
+        base = self._base
+        holders = base._dups.get(value) if base._dups else None
+        if holders is None:
+            held = base._one.get(value)
+            holders = [] if held is None else [held]
+        for position in holders:  # ascending
+            if position not in self._hidden:
+                return position if own is None or position < own else own
+        return own
+
+    def holds_any(self, values: Iterable[str]) -> bool:
+        values = set(values)
+        if super().holds_any(values):
+            return True
+        if not self._hidden:
+            return self._base.holds_any(values)
+        return any(self.first(v) is not None for v in values if self._base.holds_any((v,)))
+
+    def discard(self, value: str, position: int) -> None:
+        super().discard(value, position)
+        if position < self._base_len:
+            self._hidden.add(position)

@@ -8,6 +8,7 @@ rules (a tenant reset, that tenant's); the journal outlives resets (it records t
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -24,7 +25,9 @@ from mock_server.web.security import redact
 
 SNAPSHOT_FORMAT = "fanfare-mock/1"
 #: A reset that drops more organizations than this collects them at once (fewer: the collector's own
-#: pace; a test fixture resets one or two per test and should not pay a full collection each time).
+#: pace; a test fixture resets one or two per test and should not pay a full collection each time, but
+#: it does unfreeze, which is cheap: an organization holds cycles, and one frozen by serve's collector
+#: policy would otherwise never be freed).
 GIVE_BACK_AFTER = 64
 #: The in-process client's base URL (`mock_server.client`), for an app nobody gave a public URL.
 DEFAULT_PUBLIC_URL = "http://fanfare.test"
@@ -122,6 +125,8 @@ class MockState:
             self.labels = {h: label for h, label in self.labels.items() if h in alive}
         if dropped > GIVE_BACK_AFTER:
             give_back()
+        else:
+            gc.unfreeze()  # what the reset dropped can go at the next full collection
 
     def reseed(self, seed: int, consumers: int | None = None) -> None:
         consumers = self.world.consumers_per_org if consumers is None else consumers

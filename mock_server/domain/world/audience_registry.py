@@ -24,6 +24,7 @@ from mock_server.domain.audiences import (
     check_inputs,
     ordered,
 )
+from mock_server.domain.audiences.shelf import AudienceShelf
 from mock_server.domain.kernel import Clock, IdFactory, Invalid, Issue, NotFound
 from mock_server.domain.world.member_sets import MemberSets
 
@@ -49,7 +50,7 @@ class AudienceRegistry:
         self.actor = actor  # createdBy/updatedBy: a non-secret label of the key
         self._sets = sets
         self._cascade = cascade
-        self._audiences: dict[str, Audience] = {}
+        self._audiences = AudienceShelf()  # packed: out of the collector's sight
 
     # ---- audiences -------------------------------------------------------------------------------
     def create(self, data: AudienceInput) -> Audience:

@@ -93,3 +93,17 @@ def test_the_registry_keeps_its_audiences_on_the_shelf(org: Organization) -> Non
     gc.collect()
     assert not gc.is_tracked(org.audiences._audiences.records()[-1])
     assert org.audiences.get(audience.id) == audience
+
+
+def test_member_sets_are_kept_as_untracked_records_and_changes_persist(org: Organization) -> None:
+    dynamic = org.audiences.create(AudienceInput("VIP", AudienceType.DYNAMIC, rules=RULES[:1]))
+    listed = org.audiences.create(AudienceInput("List", AudienceType.STATIC))
+    assert org.members.add_positions(listed.id, [0, 1, 2]) == 3
+    assert org.members.add_positions(listed.id, [2, 3]) == 1
+    gc.collect()
+    records = org.members._sets._sets  # type: ignore[attr-defined]
+    assert not any(gc.is_tracked(record) for record in records.values())
+    assert list(org.members.positions(listed.id)) == [0, 1, 2, 3]
+    assert org.members.count(dynamic.id).count == len(org.members.positions(dynamic.id)) > 0
+    org.members.replace_positions(listed.id, [5])
+    assert list(org.members.positions(listed.id)) == [5]

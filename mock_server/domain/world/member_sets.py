@@ -41,7 +41,8 @@ class MemberSets:
     def __init__(self, clock: Clock, consumers: ConsumerTable) -> None:
         self.clock = clock
         self.consumers = consumers
-        self._sets: dict[str, MemberSet] = {}
+        # Each set as a tuple of atoms (see `_Shelved`), out of the cyclic collector's sight.
+        self._sets: dict[str, SetRecord] = {}
         self._predicates: dict[str, tuple[int, Predicate]] = {}
         # Materialized member sets by rule meaning, for the current consumer table.
         self._by_meaning: OrderedDict[Meaning, Positions] = OrderedDict()
@@ -49,15 +50,16 @@ class MemberSets:
 
     def open(self, audience_id: str) -> MemberSet:
         """A new, empty set for a new audience."""
-        members = self._sets[audience_id] = MemberSet()
-        return members
+        self._sets[audience_id] = _record(MemberSet())
+        return self.of(audience_id)
 
     def of(self, audience_id: str) -> MemberSet:
-        return self._sets[audience_id]
+        """The audience's set; a change through it (`add`, `remove`, `replace`) is kept."""
+        return _Shelved.load(self._sets, audience_id)
 
     def materialize(self, audience: Audience) -> datetime:
         """Recompute a dynamic audience's set from its rules now; returns the instant of the refresh."""
-        members = self._sets[audience.id]
+        members = self.of(audience.id)
         members.replace(self._matching(audience))
         now = self.clock.now()
         members.rules_version, members.table_revision, members.refreshed_at = (
@@ -65,12 +67,13 @@ class MemberSets:
             self.consumers.revision,
             now,
         )
+        self._sets[audience.id] = _record(members)
         return now
 
     def stale(self, audience: Audience) -> bool:
         """True when the set no longer shows the audience's rules over today's table, or is due."""
-        members = self._sets[audience.id]
-        if members.rules_version != audience.version or members.table_revision != self.consumers.revision:
+        _, _, rules_version, table_revision, _ = self._sets[audience.id]
+        if rules_version != audience.version or table_revision != self.consumers.revision:
             return True
         interval, last = audience.refresh_interval_seconds, audience.last_refreshed_at
         return (
@@ -81,13 +84,14 @@ class MemberSets:
 
     def export(self, audience: Audience) -> dict[str, Any]:
         """The audience and its set as JSON (a materialized set is left out: it is recomputed)."""
-        return audience_out(audience, self._sets[audience.id])
+        return audience_out(audience, self.of(audience.id))
 
     def restore(self, audience: Audience, state: Mapping[str, Any]) -> None:
         """The set `export` wrote; a materialized one is recomputed (a stale one refreshes on read)."""
-        members = self._sets[audience.id] = members_in(state)
+        members = members_in(state)
         if state["positions"] is None and audience.type is AudienceType.DYNAMIC and audience.rules:
             members.positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
+        self._sets[audience.id] = _record(members)
 
     def _predicate(self, audience: Audience) -> Predicate:
         cached = self._predicates.get(audience.id)
@@ -113,6 +117,41 @@ class MemberSets:
         else:
             self._by_meaning.move_to_end(meaning)
         return positions
+
+
+#: A member set kept as atoms: positions (an ndarray, untracked), revision, rules version, table revision,
+#: refreshed at. A `MemberSet` per audience was one more tracked object each for every full collection.
+SetRecord = tuple[Positions, int, int, int, datetime | None]
+
+
+def _record(members: MemberSet) -> SetRecord:
+    return (members.positions, members.revision, members.rules_version, members.table_revision, members.refreshed_at)
+
+
+class _Shelved(MemberSet):
+    """A `MemberSet` read from its record; `replace` (which `add` and `remove` go through) writes it back."""
+
+    __slots__ = ("_key", "_shelf")
+
+    _shelf: dict[str, SetRecord]
+    _key: str
+
+    @classmethod
+    def load(cls, shelf: dict[str, SetRecord], key: str) -> _Shelved:
+        members = cls.__new__(cls)
+        (
+            members.positions,
+            members.revision,
+            members.rules_version,
+            members.table_revision,
+            members.refreshed_at,
+        ) = shelf[key]
+        members._shelf, members._key = shelf, key
+        return members
+
+    def replace(self, positions: Positions) -> None:
+        super().replace(positions)
+        self._shelf[self._key] = _record(self)
 
 
 def _meaning(rules: Sequence[Rule]) -> Meaning:

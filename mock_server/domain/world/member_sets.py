@@ -125,7 +125,13 @@ SetRecord = tuple[Positions, int, int, int, datetime | None]
 
 
 def _record(members: MemberSet) -> SetRecord:
-    return (members.positions, members.revision, members.rules_version, members.table_revision, members.refreshed_at)
+    return (
+        members.positions,
+        members.revision,
+        members.rules_version,
+        members.table_revision,
+        members.refreshed_at,
+    )
 
 
 class _Shelved(MemberSet):

@@ -83,8 +83,8 @@ class AudienceRegistry:
         self._audiences[audience_id] = audience
         self._sets.open(audience_id)
         if audience.type is AudienceType.DYNAMIC:
-            self._materialize(audience)
-        return self._audiences[audience_id]
+            audience = self._materialize(audience)  # stored; what the shelf holds, not read back
+        return audience
 
     def get(self, audience_id: str) -> Audience:
         """A live audience, refreshed first when its materialized set is stale."""

@@ -50,7 +50,7 @@ class MemberSets:
 
     def open(self, audience_id: str) -> MemberSet:
         """A new, empty set for a new audience."""
-        self._sets[audience_id] = _record(MemberSet())
+        self._sets[audience_id] = _EMPTY_RECORD
         return self.of(audience_id)
 
     def of(self, audience_id: str) -> MemberSet:
@@ -59,15 +59,10 @@ class MemberSets:
 
     def materialize(self, audience: Audience) -> datetime:
         """Recompute a dynamic audience's set from its rules now; returns the instant of the refresh."""
-        members = self.of(audience.id)
-        members.replace(self._matching(audience))
+        positions = self._matching(audience).astype(np.int64, copy=False)
+        revision = self._sets[audience.id][1] + 1  # a change, as `MemberSet.replace` counts it
         now = self.clock.now()
-        members.rules_version, members.table_revision, members.refreshed_at = (
-            audience.version,
-            self.consumers.revision,
-            now,
-        )
-        self._sets[audience.id] = _record(members)
+        self._sets[audience.id] = (positions, revision, audience.version, self.consumers.revision, now)
         return now
 
     def stale(self, audience: Audience) -> bool:
@@ -132,6 +127,9 @@ def _record(members: MemberSet) -> SetRecord:
         members.table_revision,
         members.refreshed_at,
     )
+
+
+_EMPTY_RECORD: SetRecord = _record(MemberSet())
 
 
 class _Shelved(MemberSet):

@@ -1,7 +1,8 @@
 """Soak and stall benchmark: normal traffic alone, then the same traffic while one client runs the heavy
 requests (a 100,000-row CSV import, a state export of the result, audiences of 100 rules in 20 groups)
 and slow clients trickle their headers; prints p50/p99 of the normal traffic in both phases, every 5xx,
-the longest gap a health poller saw (a bound on the longest event-loop hold), and RSS samples. The bare
+the longest gap a health poller saw, the longest event-loop hold the mock measured itself
+(`FANFARE_LOOP_HOLDS_MS`: its holds over 20 ms and the requests in flight), and RSS samples. The bare
 Starlette stand-in (bench/standin.py) runs the same normal traffic as the peer, in the same run.
 
     python bench/soak.py [--duration 20] [--clients 4] [--consumers 100000] [--no-peer]
@@ -29,6 +30,7 @@ from servers import Server, free_port, request  # noqa: E402
 from throughput import AUTH, CREATE_BODY, JSON_AUTH  # noqa: E402  the throughput bench's requests
 
 CREATE = CREATE_BODY.encode()
+HOLD_MS = 20  # the mock reports every event-loop hold this long or longer (FANFARE_LOOP_HOLDS_MS)
 WIDE = json.dumps(
     {
         "name": "Wide",
@@ -139,6 +141,7 @@ def phase(
             threading.Thread(target=job, args=(server.port, stop, heavy if getattr(job, "heavy", 0) else gap))
         )
     rss = []
+    began = time.monotonic()
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + seconds
@@ -148,7 +151,32 @@ def phase(
     stop.set()
     for thread in threads:
         thread.join()
-    return {"normal": normal, "heavy": heavy, "gap": gap, "rss": rss}
+    return {"normal": normal, "heavy": heavy, "gap": gap, "rss": rss, "span": (began, time.monotonic())}
+
+
+Hold = tuple[float, float, float, str]  # (monotonic s at its end, wall ms, loop-thread CPU ms, in flight)
+
+
+def loop_holds(log: Path) -> list[Hold]:
+    """The server's own `loop-hold <monotonic s> <ms> ms cpu <ms> ms <in flight>` lines."""
+    holds = []
+    for text in log.read_text(errors="replace").splitlines():
+        if text.startswith("loop-hold "):
+            _tag, at, ms, _unit, _cpu, cpu, _unit2, *during = text.split(" ")
+            holds.append((float(at), float(ms), float(cpu), " ".join(during)))
+    return holds
+
+
+def longest_hold(holds: list[Hold], span: tuple[float, float]) -> str:
+    inside = [h for h in holds if span[0] <= h[0] <= span[1]]
+    if not inside:
+        return f"longest loop hold < {HOLD_MS} ms"
+    _at, ms, cpu, during = max(inside, key=lambda h: h[1])
+    most_cpu = max(h[2] for h in inside)
+    return (
+        f"longest loop hold {ms:.0f} ms wall, {cpu:.0f} ms CPU (most CPU in one hold {most_cpu:.0f} ms;"
+        f" {len(inside)} over {HOLD_MS} ms; in flight: {during[:100]})"
+    )
 
 
 def start(name: str, argv: list[str], port: int) -> Server:
@@ -169,6 +197,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     port = free_port()
+    os.environ["FANFARE_LOOP_HOLDS_MS"] = str(HOLD_MS)  # the mock's own watch on its event loop
     mock = start(
         "mock",
         [
@@ -197,6 +226,8 @@ def main() -> int:
         )
     finally:
         mock.stop()
+        del os.environ["FANFARE_LOOP_HOLDS_MS"]
+    holds = loop_holds(mock.log_path)
     peer = None
     if not args.no_peer:
         port = free_port()
@@ -217,7 +248,9 @@ def main() -> int:
 
     print(f"load average after: {os.getloadavg()}")
     line("mock, normal traffic only", calm)
+    print(f"{'':<26} {longest_hold(holds, calm['span'])}")
     line("mock, with heavy + slow", busy)
+    print(f"{'':<26} {longest_hold(holds, busy['span'])}")
     heavy = busy["heavy"]
     print(
         f"{'heavy client':<26} requests {len(heavy.latencies):6d}"

@@ -117,6 +117,13 @@ def serve(args: argparse.Namespace) -> int:
     if app is None:
         print(f"  {args.workers} workers on one world in {store}", flush=True)
         app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica
+    from mock_server.web.collector import install_collector_policy
+    from mock_server.web.loop_holds import ENV, LoopHolds
+
+    install_collector_policy()
+    holds = None
+    if os.environ.get(ENV) and not isinstance(app, str):
+        app = holds = LoopHolds(app, float(os.environ[ENV]) / 1000)
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -130,9 +137,6 @@ def serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=5,
         **_connection_limits(args),
     )
-    from mock_server.web.collector import install_collector_policy
-
-    install_collector_policy()
     with contextlib.suppress(KeyboardInterrupt):
         if args.workers > 1:
             from uvicorn.supervisors import Multiprocess
@@ -140,6 +144,8 @@ def serve(args: argparse.Namespace) -> int:
             Multiprocess(config, sockets=[sock]).run()
         else:
             uvicorn.Server(config).run(sockets=[sock])
+    if holds is not None:
+        print(f"fanfare-mock: {holds.summary()}", file=sys.stderr, flush=True)
     print("fanfare-mock stopped", flush=True)
     return 0
 

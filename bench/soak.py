@@ -175,7 +175,7 @@ def longest_hold(holds: list[Hold], span: tuple[float, float]) -> str:
     most_cpu = max(h[2] for h in inside)
     return (
         f"longest loop hold {ms:.0f} ms wall, {cpu:.0f} ms CPU (most CPU in one hold {most_cpu:.0f} ms;"
-        f" {len(inside)} over {HOLD_MS} ms; in flight: {during[:100]})"
+        f" {len(inside)} over {HOLD_MS} ms; in flight: {during[:160]})"
     )
 
 

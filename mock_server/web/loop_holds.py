@@ -1,5 +1,5 @@
 """An opt-in watch on the event loop, for benchmarks: how long the loop went without coming back to a
-5 ms timer, and which requests were in flight when it did not.
+5 ms timer, and which requests were in flight (or began) while it did not.
 
 `fanfare-mock serve` wraps its app in it when `FANFARE_LOOP_HOLDS_MS` is set (a threshold in
 milliseconds): every hold at or over it is one stderr line, `loop-hold <monotonic s> <ms> ms cpu <ms> ms
@@ -31,6 +31,7 @@ class LoopHolds:
         self.longest_s = 0.0
         self.longest_during = ""
         self._in_flight: dict[int, str] = {}
+        self._began: set[str] = set()  # requests begun since the last tick (some ended within the hold)
         self._ids = itertools.count()
         self._watch: asyncio.Task[None] | None = None
 
@@ -41,7 +42,8 @@ class LoopHolds:
             await self.app(scope, receive, send)
             return
         n = next(self._ids)
-        self._in_flight[n] = f"{scope['method']} {scope['path']}"
+        self._in_flight[n] = label = f"{scope['method']} {scope['path']}"
+        self._began.add(label)
         try:
             await self.app(scope, receive, send)
         finally:
@@ -53,10 +55,11 @@ class LoopHolds:
             before, cpu_before = loop.time(), time.thread_time()
             await asyncio.sleep(_TICK)
             held = loop.time() - before - _TICK
+            began, self._began = self._began, set()
             cpu = time.thread_time() - cpu_before  # the loop thread's own CPU in that time
             if held < self.threshold_s and held <= self.longest_s:
                 continue
-            during = ", ".join(sorted(set(self._in_flight.values()))[:8]) or "-"
+            during = ", ".join(sorted(began.union(self._in_flight.values()))[:8]) or "-"
             if held > self.longest_s:
                 self.longest_s, self.longest_during = held, during
             if held >= self.threshold_s:

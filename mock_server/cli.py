@@ -16,7 +16,7 @@ from mock_server.web.bodies import DEFAULT_STATE_BODY
 
 #: `mock_server.domain.world.DEFAULT_MAX_ORGANIZATIONS` (not imported: `--help` loads no numpy; a test
 #: holds them equal).
-DEFAULT_MAX_ORGANIZATIONS = 10_000
+DEFAULT_MAX_ORGANIZATIONS = 2_000
 
 DEFAULT_PORT = 4010
 
@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=DEFAULT_MAX_ORGANIZATIONS,
         metavar="N",
-        help="organizations distinct secret keys may make, at most (default: 10,000; at 1,000 consumers "
+        help="organizations distinct secret keys may make, at most (default: 2,000; at 1,000 consumers "
         "about 17 KB each, 400 KB with the demo scenario's contents); a new key past it is a 401 until "
         "POST /_mock/reset {}; --keys are all served",
     )

@@ -23,7 +23,7 @@ from mock_server.domain.world.snapshot import FORMAT, check_snapshot, located
 
 Progress = Callable[[int, int], None]
 #: Organizations a world holds at most by default (unpinned keys; each costs kilobytes, see the README).
-DEFAULT_MAX_ORGANIZATIONS = 10_000
+DEFAULT_MAX_ORGANIZATIONS = 2_000
 
 
 class OrganizationLimit(Unauthorized):

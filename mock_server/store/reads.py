@@ -54,7 +54,7 @@ class QuietTenants:
             return False
         world = state.world
         tenant = key_hash(key)
-        org: Organization | None = world._orgs.get(tenant)
+        org: Organization | None = world.existing(tenant)
         if org is None:
             # A pinned world refuses the key (the handler's 401, no change); otherwise first use creates it.
             return world.pinned is not None and tenant not in world.pinned

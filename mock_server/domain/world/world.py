@@ -117,6 +117,10 @@ class World:
             org = self._orgs[tenant_hash] = self.build_organization(tenant_hash, progress)
         return org
 
+    def existing(self, tenant_hash: str) -> Organization | None:
+        """The tenant's organization if it has one already; never creates it."""
+        return self._orgs.get(tenant_hash)
+
     def organizations(self) -> list[tuple[str, Organization]]:
         """(key hash, organization) in order of first use."""
         return list(self._orgs.items())

@@ -117,10 +117,8 @@ def serve(args: argparse.Namespace) -> int:
     if app is None:
         print(f"  {args.workers} workers on one world in {store}", flush=True)
         app = "mock_server.store.workers:worker_app"  # each worker process builds its own replica
-    from mock_server.web.collector import install_collector_policy
     from mock_server.web.loop_holds import ENV, LoopHolds
 
-    install_collector_policy()
     holds = None
     if os.environ.get(ENV) and not isinstance(app, str):
         app = holds = LoopHolds(app, float(os.environ[ENV]) / 1000)

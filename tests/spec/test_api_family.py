@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import fanfare_spec
 
-# `../shared/reference/admin-api.subset.json`'s operations, kept in the repository (tests/fixtures/README.md).
+# The real generated spec's `/api` operations, carried in the repository (tests/fixtures/README.md).
 REAL_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "admin-api.subset.json"
 
 METHODS = ("get", "put", "post", "delete", "patch")

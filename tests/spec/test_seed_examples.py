@@ -1,6 +1,6 @@
 """Every example in the five seed pages validates against the bundled spec.
 
-The seeds (`../shared/seeds/`, DESIGN section 2, extracted into `tests/fixtures/seeds/`) hold two styles
+The seed pages (DESIGN section 2), carried in the repository as `tests/fixtures/seeds/`, hold two styles
 of page. The guide pages (000, 004; 002 is 000 stripped of its examples) show curl commands on
 `/api/v1/...`, a request body in `-d '...'`, and the JSON answer after `Response:`. The reference pages
 (001, 003) show one Mintlify curl sample on `/api/...` with its `--data` body, followed directly by a
@@ -72,7 +72,7 @@ class Page:
 
 
 def load_page(number: str) -> Page:
-    """One seed page as `tests/fixtures/extract_seeds.py` extracted it (see `tests/fixtures/README.md`)."""
+    """One seed page as `scripts/extract_fixtures.py` extracted it (see `tests/fixtures/README.md`)."""
     data = json.loads((FIXTURES / f"{number}.json").read_text(encoding="utf-8"))
     return Page(
         number=number,

@@ -26,8 +26,8 @@ from mock_server.web.security import redact
 SNAPSHOT_FORMAT = "fanfare-mock/1"
 #: A reset that drops more organizations than this collects them at once (fewer: the collector's own
 #: pace; a test fixture resets one or two per test and should not pay a full collection each time, but
-#: it does unfreeze, which is cheap: an organization holds cycles, and one frozen by serve's collector
-#: policy would otherwise never be freed).
+#: it does unfreeze, which is cheap: an organization holds cycles, and one frozen by an earlier
+#: `give_back` or by seeding would otherwise never be freed).
 GIVE_BACK_AFTER = 64
 #: The in-process client's base URL (`mock_server.client`), for an app nobody gave a public URL.
 DEFAULT_PUBLIC_URL = "http://fanfare.test"
@@ -120,7 +120,7 @@ class MockState:
         self.faults.clear(secret_key)
         if secret_key is None:
             self.uploads.clear()  # a rebuilt world reissues the same import ids: old URLs must not fit them
-        if secret_key is None:  # the dropped tenants' names go too (kept, they would pin freed memory)
+            # the dropped tenants' names go too (kept, they would pin freed memory)
             alive = {tenant_hash for tenant_hash, _ in self.world.organizations()}
             self.labels = {h: label for h, label in self.labels.items() if h in alive}
         if dropped > GIVE_BACK_AFTER:

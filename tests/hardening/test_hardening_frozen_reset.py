@@ -22,6 +22,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.seeding import give_back
+from mock_server.state import MockState
 
 KEY = "sk_test_frozen_reset"
 
@@ -32,8 +33,8 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
 
 
-def _frozen_organization(state: object) -> weakref.ref[object]:
-    org = state.world.organization_for_key(KEY)  # type: ignore[attr-defined]
+def _frozen_organization(state: MockState) -> weakref.ref[object]:
+    org = state.world.organization_for_key(KEY)
     ref = weakref.ref(org)
     del org
     give_back()  # what a large reset, a reseed or a restore does: the organization is frozen with the rest

@@ -209,7 +209,3 @@ def _order_of(audience: Audience) -> int | None:
     metadata = audience.metadata or {}
     order = metadata.get("tierOrder")
     return order if isinstance(order, int) else None
-
-
-def tiers_of(audiences: Sequence[Audience]) -> list[Audience]:
-    return sorted(audiences, key=lambda a: (_order_of(a) is None, _order_of(a) or 0))

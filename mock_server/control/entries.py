@@ -244,10 +244,11 @@ class JournalEntry:
         return " ".join(parts)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, JournalEntry) and other.seq == self.seq and other._record is self._record
+        # each read decodes the record afresh: the same request is the same content
+        return isinstance(other, JournalEntry) and other.seq == self.seq and other._record == self._record
 
     def __hash__(self) -> int:
-        return hash((self.seq, id(self._record)))
+        return hash((self.seq, self._record[R_REQUEST_ID]))
 
     def __repr__(self) -> str:
         return (

@@ -2,16 +2,15 @@
 `JournalQuery` (operation, tenant, status, method, path, outcome, whether it was forced).
 
 Records hold no secret: keys are redacted when a request is recorded (`sk_test_…abcd`), and the tenant is
-matched by its key's tag. A record is a plain tuple with bodies kept raw (up to a limit); it becomes
-a `JournalEntry` (decoded, parsed) only when read, so recording stays cheap on the request path. Shared
-by the server's loop and a test's thread: a lock.
+matched by its key's tag. A record is a plain tuple with bodies kept raw (up to a limit), packed into the
+ring's one memory map (`PackedRing`); it becomes a `JournalEntry` (decoded, parsed) only when read, so
+recording stays cheap on the request path. Shared by the server's loop and a test's thread: a lock.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mock_server.control.entries import (
     R_FORCED,
@@ -25,6 +24,7 @@ from mock_server.control.entries import (
     Record,
 )
 from mock_server.control.journal_query import JournalQuery, status_range
+from mock_server.control.packed_ring import PackedRing
 from mock_server.control.redaction import key_tag
 
 __all__ = ["DEFAULT_BODY_LIMIT", "DEFAULT_CAPACITY", "Journal"]
@@ -43,7 +43,7 @@ class Journal:
             raise ValueError("the journal's capacity and body limit cannot be negative")
         self.capacity = capacity
         self.body_limit = body_limit
-        self._ring: deque[Record] = deque(maxlen=capacity or 1)
+        self._ring = PackedRing(capacity or 1)
         self._lock = threading.Lock()
         self._seq = 0
         self.dropped = 0
@@ -62,10 +62,8 @@ class Journal:
             return 0
         with self._lock:
             self._seq += 1
-            ring = self._ring
-            if len(ring) == self.capacity:
+            if self._ring.append(record):
                 self.dropped += 1
-            ring.append(record)
             return self._seq
 
     def clear(self) -> int:
@@ -78,15 +76,12 @@ class Journal:
     def __len__(self) -> int:
         return len(self._ring)
 
-    def _snapshot(self) -> tuple[int, list[Record]]:
-        """The ring and the seq of its first record (seqs in the ring are consecutive)."""
-        with self._lock:
-            ring = list(self._ring)
-            return self._seq - len(ring) + 1, ring
-
     def __iter__(self) -> Iterator[JournalEntry]:
-        first, ring = self._snapshot()
-        return iter([JournalEntry(first + index, record) for index, record in enumerate(ring)])
+        with self._lock:
+            first = self._seq - len(self._ring) + 1  # seqs in the ring are consecutive
+            return iter(
+                [JournalEntry(first + index, record) for index, record in enumerate(self._ring.records())]
+            )
 
     def entries(self, query: JournalQuery = EVERYTHING) -> list[JournalEntry]:
         """The entries `query` asks for, oldest first."""
@@ -114,20 +109,24 @@ class Journal:
             )
 
         after, limit = query.after, query.limit
-        first, ring = self._snapshot()
-        found: list[JournalEntry] = []
-        if after is not None:
-            start = max(0, after - first + 1)
-            for index in range(start, len(ring)):
-                if wanted(ring[index]):
-                    found.append(JournalEntry(first + index, ring[index]))
-                    if limit is not None and len(found) >= limit:
-                        break
-            return found
-        for index in range(len(ring) - 1, -1, -1):
-            if wanted(ring[index]):
-                found.append(JournalEntry(first + index, ring[index]))
-                if limit is not None and len(found) >= limit:
-                    break
+        with self._lock:  # records are decoded as they are looked at: the newest first unless `after`
+            ring = self._ring
+            first = self._seq - len(ring) + 1
+            if after is not None:
+                return _matching(ring, first, range(max(0, after - first + 1), len(ring)), wanted, limit)
+            found = _matching(ring, first, range(len(ring) - 1, -1, -1), wanted, limit)
         found.reverse()
         return found
+
+
+def _matching(
+    ring: PackedRing, first: int, indexes: range, wanted: Callable[[Record], bool], limit: int | None
+) -> list[JournalEntry]:
+    found: list[JournalEntry] = []
+    for index in indexes:
+        record = ring[index]
+        if wanted(record):
+            found.append(JournalEntry(first + index, record))
+            if limit is not None and len(found) >= limit:
+                break
+    return found

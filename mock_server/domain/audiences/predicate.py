@@ -217,7 +217,7 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
         if op is Operator.CONTAINS:
             needle = values[0]
             if needle and "\x00" not in needle:
-                return _contains(table, name, needle)
+                return table.contains(name, needle)
             if folded:
                 return np.fromiter((bool(s) and needle in s for s in column), dtype=np.bool_, count=n)  # type: ignore[operator]
             return np.fromiter(
@@ -234,24 +234,6 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
         return np.fromiter((s in wanted for s in column), dtype=np.bool_, count=n)
 
     return run
-
-
-def _contains(table: ConsumerTable, name: str, needle: str) -> Mask:
-    """Case-insensitive substring over a whole string column, vectorised over the folded, joined bytes:
-    the offsets holding the needle's first byte, narrowed byte by byte (no Python step per match)."""
-    data, ends = table.folded_text(name)
-    raw = np.frombuffer(data, dtype=np.uint8)
-    pattern = needle.encode("utf-8")
-    mask = np.zeros(len(table), dtype=np.bool_)
-    starts = table.folded_offsets(name, pattern[0])
-    starts = starts[starts <= len(raw) - len(pattern)]
-    for offset, byte in enumerate(pattern[1:], 1):
-        if not len(starts):
-            break
-        starts = starts[raw[starts + offset] == byte]
-    # a match never spans rows (the needle holds no NUL): its row is the one whose NUL follows it
-    mask[np.searchsorted(ends, starts)] = True
-    return mask
 
 
 def _categorical(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:

@@ -18,6 +18,7 @@ from uuid import UUID
 import numpy as np
 import numpy.typing as npt
 
+from mock_server.domain.consumers.change_log import ChangeLog
 from mock_server.domain.consumers.changed_rows import ChangedRows
 from mock_server.domain.consumers.column_store import ColumnStore
 from mock_server.domain.consumers.columns import (
@@ -67,7 +68,8 @@ class ConsumerTable:
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
         self.revision = 0  # bumps on every change, so materialized audiences know they are stale
         self._string_writes: dict[str, int] = {}
-        self._text = FoldedText(columns.lookups)
+        self._text = FoldedText(columns.lookups, columns.strings, self.base_len)
+        self.changes = ChangeLog()  # positions changed in place, for readers that catch up (member sets)
 
     def __len__(self) -> int:
         return self._n
@@ -80,18 +82,10 @@ class ConsumerTable:
         values = self._str[name]
         return values if len(values) == self._n else values[: self._n]
 
-    def folded_text(self, name: str) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """A string column case-folded and joined as UTF-8 with a NUL after each row, and each NUL's offset
-        (cached until the column changes; see `FoldedText`)."""
-        version = (self._string_writes.get(name, 0), self._n)
-        return self._text.text(name, version, version == (0, self.base_len), lambda: self.strings(name))
-
-    def folded_offsets(self, name: str, byte: int) -> npt.NDArray[np.int32]:
-        """Where `byte` occurs in `folded_text(name)`, ascending (cached with it: the CONTAINS rules of an
-        audience share their needles' first bytes)."""
-        data, _ = self.folded_text(name)
-        generated = (self._string_writes.get(name, 0), self._n) == (0, self.base_len)
-        return self._text.offsets(name, byte, data, generated)
+    def contains(self, name: str, needle: str, lo: int = 0, hi: int | None = None) -> npt.NDArray[np.bool_]:
+        """Which consumers in [lo, hi) hold `needle` (case-folded, not empty, no NUL) in a string column,
+        ignoring case: a CONTAINS rule over the column's folded text (see `FoldedText`)."""
+        return self._text.contains(name, needle, self.strings(name), lo, self._n if hi is None else hi)
 
     @property
     def locations(self) -> Sequence[Location]:
@@ -294,6 +288,7 @@ class ConsumerTable:
                 )
         self._columns.writable("updated_at")[position] = now_ms
         self.revision += 1
+        self.changes.record(position)
 
     def _stored(self, name: str, value: Any) -> Any:
         """A numeric attribute's value as its column stores it."""
@@ -314,6 +309,7 @@ class ConsumerTable:
             return
         self._string_writes[name] = self._string_writes.get(name, 0) + 1
         column[position] = value
+        self._text.wrote(name, position)
         index = self._built_index(name)
         if index is not None:
             key = email_key if name == "email" else _same
@@ -363,6 +359,7 @@ class ConsumerTable:
             self.metadata.resize(self._n)
         elif position < self.base_len:
             self._touched.add(position)
+        self.changes.record(position)
         uid = UUID(raw["id"]).int
         self._columns.writable("id_hi")[position] = uid >> 64
         mask = self._id_mask if position < self.base_len else 0

@@ -132,7 +132,7 @@ class MockState:
         consumers = self.world.consumers_per_org if consumers is None else consumers
         self.world = self._build(seed, consumers, warm=False)  # the old world is let go before seeding
         self._warm(self.world)
-        self.uploads.clear()
+        self.uploads = UploadGrants()  # a new object, not cleared: a failed scenario load puts the old back
         give_back()
 
     def export(self, secret_key: str | None = None, *, deferred: bool = False) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from mock_server.scenarios.builder import (
 )
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.scenarios.times import resolve
+from mock_server.seeding import give_back
 from mock_server.web.security import redact
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class ScenarioBook:
         entries = [Entry(source, i) for i in range(len(data.get("organizations") or ()))]
         check_keys(entries, state.keys)
         old_world, old_named, old_templates = state.world, dict(self.named), self.templates
+        old_grants, old_uploads = state.uploads, dict(self.uploads)
         added: list[int] = []
         undo_clock: Callable[[], None] | None = None
         templates = tuple(e for e in entries if e.spec.get("key") == EVERY_NEW)
@@ -136,11 +138,12 @@ class ScenarioBook:
         except BaseException:
             for rule_id in added:
                 state.faults.remove(rule_id)
-            if state.world is not old_world:
-                state.world = old_world
+            self.named, self.templates, self.uploads = old_named, old_templates, old_uploads
+            if state.world is not old_world:  # reseeded: the old world and its upload URLs come back
+                state.world, state.uploads = old_world, old_grants
+                give_back()  # the reseed froze the world it built: let it go
             elif undo_clock is not None:
                 undo_clock()
-            self.named, self.templates = old_named, old_templates
             raise
         if now is not None or running is not None:  # a reset comes back to the scenario's clock
             state.world.start, state.world.start_running = state.clock.now(), state.clock.running

@@ -29,9 +29,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
+def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
     port = free_port()
-    started = time.monotonic()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -64,9 +63,8 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
             process.kill()
             raise AssertionError(f"the mock did not start: {process.stdout.read() if process.stdout else ''}")
         time.sleep(0.05)
-    ready = time.monotonic() - started
     try:
-        yield process, base, ready
+        yield process, base
     finally:
         if process.poll() is None:
             process.kill()
@@ -76,7 +74,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, float]]:
 
 
 def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: tuple) -> None:
-    process, base, _ = served
+    process, base = served
     one = {"Authorization": "Bearer sk_test_one_0000aaaa"}
     audience = httpx.post(f"{base}/api/v1/audiences", headers=one, json={"name": "VIP", "type": "STATIC"})
     assert audience.status_code == 201, audience.text
@@ -117,13 +115,6 @@ def test_serve_prints_its_url_serves_both_families_and_stops_on_ctrl_c(served: t
     ], output
     assert all("500 consumers seeded in" in line for line in seeded), seeded
     assert {"sk_test_…aaaa", "sk_test_…bbbb"} == {line.split()[2].rstrip(":") for line in seeded}
-
-
-def test_the_server_answers_within_ten_seconds_of_starting(served: tuple) -> None:
-    _, _, ready = served
-    # DESIGN section 7 targets 1.5 s on an idle machine; this bound only catches a regression of
-    # several times (CI machines are shared), the figure itself is measured by bench/throughput.py.
-    assert ready < 10
 
 
 def test_help_explains_every_flag() -> None:

@@ -16,11 +16,13 @@ import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from mock_server.app import create_app
+from mock_server.scenarios.source import ScenarioError, parse
 from mock_server.seeding import give_back
 from mock_server.state import MockState
 
@@ -56,6 +58,27 @@ def test_a_small_full_reset_frees_its_frozen_organizations() -> None:
     state.reset()
     gc.collect()
     assert ref() is None, "an organization dropped by reset {} is still alive"
+
+
+def test_a_scenario_failing_after_its_reseed_frees_the_world_it_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = create_app(consumers=50, keys=[KEY]).state
+    built: list[weakref.ref[object]] = []
+    warm = MockState._warm
+
+    def recorded(self: MockState, world: Any) -> None:  # the reseed's world, its pinned organization in it
+        warm(self, world)
+        built.extend(weakref.ref(org) for _, org in world.organizations())
+
+    monkeypatch.setattr(MockState, "_warm", recorded)
+    broken = "seed: 99\nfaults:\n  - {operationId: noSuchOperation, status: 500}\n"
+    with pytest.raises(ScenarioError):
+        state.scenarios.load(state, parse(broken, "broken"))
+    assert built, "the scenario did not reseed"
+    gc.collect()
+    assert state.world.seed == 0
+    assert all(ref() is None for ref in built), "the discarded world's organization is still alive"
 
 
 def test_serving_requests_freezes_nothing_that_dies() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from mock_server.app import create_app
@@ -261,6 +262,24 @@ def test_a_failing_scenario_changes_nothing(make: Make) -> None:
     assert client.get("/_mock/state").content == before
     assert client.get("/_mock/faults").json() == faults
     assert client.get("/_mock/clock").json()["now"] == "2025-03-01T00:00:00Z"
+
+
+def test_a_scenario_failing_after_its_reseed_changes_nothing(make: Make) -> None:
+    # its new seed rebuilds the world before the bad line is reached: the old world, and the upload URLs
+    # it issued, must come back whole
+    client = make()
+    load(client)
+    audience = client.post("/api/v1/audiences", json={"name": "Later", "type": "STATIC"}, headers=AUTH)
+    started = client.post(f"/api/v1/audiences/{audience.json()['id']}/import", headers=AUTH).json()
+    before = client.get("/_mock/state").content
+    broken = "seed: 99\n" + WORLD.replace(
+        "{listId: XyZaBc, status: FAILED, reason: Klaviyo said no}", "{listId: Unknown}"
+    )
+    assert client.post("/_mock/scenario", content=broken, headers=YAML).status_code == 400
+    assert client.get("/_mock/state").content == before
+    csv = b"email\nlate@example.com\n"
+    path = httpx.URL(started["uploadUrl"]).raw_path.decode()
+    assert client.put(path, content=csv, headers={"content-type": "text/csv"}).status_code == 200
 
 
 def test_bad_json_and_yaml_bodies_are_400s(make: Make) -> None:

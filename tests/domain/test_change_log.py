@@ -37,3 +37,11 @@ def test_updates_and_restored_rows_are_logged() -> None:
     copy = ConsumerTable("org", clock, IdFactory(clock, 1), generate_columns(2, 50))
     copy.restore_export(table.export())
     assert copy.changes.since(0).tolist() == [7, 50]  # type: ignore[union-attr]
+
+
+def test_a_write_repeated_after_a_mark_is_seen_from_it() -> None:
+    log = ChangeLog()
+    log.record(4)
+    mark = log.mark
+    log.record(4)
+    assert log.since(mark).tolist() == [4]  # type: ignore[union-attr]

@@ -33,10 +33,10 @@ import numpy as np
 import numpy.typing as npt
 
 from mock_server.domain.audiences.rules import NEGATION, CheckedRule, Operator, Rule, check
-from mock_server.domain.consumers import MISSING_TIME, STATUS_ORDER, ConsumerTable, Field, FieldKind, Source
+from mock_server.domain.consumers import MISSING_TIME, STATUS_ORDER, ConsumerRows, Field, FieldKind, Source
 
 Mask = npt.NDArray[np.bool_]
-Predicate = Callable[[ConsumerTable], Mask]
+Predicate = Callable[[ConsumerRows], Mask]
 
 
 # ---- one stored value -----------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def compile_rules(rules: Sequence[Rule]) -> Predicate:
         groups.setdefault(rule.group_id, []).append(checked)
     compiled = [[compile_rule(c) for c in group] for group in groups.values()]
 
-    def predicate(table: ConsumerTable) -> Mask:
+    def predicate(table: ConsumerRows) -> Mask:
         result = np.zeros(len(table), dtype=np.bool_)
         for group in compiled:
             mask = group[0](table)
@@ -140,7 +140,7 @@ def compile_rule(rule: CheckedRule) -> Predicate:
     return _categorical(field, op, values)
 
 
-def _numbers(table: ConsumerTable, field: Field) -> npt.NDArray[Any]:
+def _numbers(table: ConsumerRows, field: Field) -> npt.NDArray[Any]:
     if field.source is Source.MONEY:
         return table.column("ltv_cents") / 100.0
     if field.source is Source.AOV:
@@ -207,7 +207,7 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
     name = field.column
     folded = field.casefold_equality  # the column itself is stored case-folded (email)
 
-    def run(table: ConsumerTable) -> Mask:
+    def run(table: ConsumerRows) -> Mask:
         column = table.strings(name)
         n = len(column)
         if op is Operator.EXISTS:
@@ -239,7 +239,7 @@ def _text(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
 def _categorical(field: Field, op: Operator, values: tuple[Any, ...]) -> Predicate:
     """Status, location attributes and metadata: decide once per distinct value, gather through the codes."""
 
-    def run(table: ConsumerTable) -> Mask:
+    def run(table: ConsumerRows) -> Mask:
         if field.source is Source.STATUS:
             codes, pool = table.column("status").astype(np.int32), [s.value for s in STATUS_ORDER]
         elif field.source is Source.GEO:

@@ -41,6 +41,10 @@ from mock_server.domain.consumers.record import (
     to_cents,
     to_millis,
 )
+from mock_server.domain.consumers.rows_view import (
+    ConsumerRows,
+    RowsView,
+)
 from mock_server.domain.consumers.table import (
     ConsumerTable,
     email_key,
@@ -60,11 +64,13 @@ __all__ = (
     "ChangedRows",
     "ConsumerColumns",
     "ConsumerRecord",
+    "ConsumerRows",
     "ConsumerTable",
     "Field",
     "FieldKind",
     "Location",
     "MetadataStore",
+    "RowsView",
     "Source",
     "ValueIndex",
     "aov_cents",

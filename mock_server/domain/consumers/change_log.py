@@ -28,9 +28,7 @@ class ChangeLog:
         return self._floor + len(self._entries)
 
     def record(self, position: int) -> None:
-        entries = self._entries
-        if entries and entries[-1] == position:  # (several writes to one consumer in a row)
-            return
+        entries = self._entries  # (no skipping a repeat: a reader's mark may lie between the two)
         entries.append(position)
         if len(entries) > self._kept:
             drop = len(entries) // 2

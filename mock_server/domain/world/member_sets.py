@@ -1,13 +1,13 @@
 """The member sets of one organization's audiences, and their materialization from rules.
 
 A dynamic audience's set is computed from its rules over the consumer table; audiences whose rules mean
-the same share one read-only array (a loop creating the same segment stays flat in memory). A set is
-stale when its rules or the table changed since, or its refresh interval has passed on the clock.
+the same share one read-only array (a loop creating the same segment stays flat in memory), kept current
+from the rows changed since (`Materializer`). A set is stale when its rules or the table changed since,
+or its refresh interval has passed on the clock.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,12 +27,8 @@ from mock_server.domain.audiences import (
     members_in,
 )
 from mock_server.domain.consumers import ConsumerTable
-from mock_server.domain.kernel import Clock
-
-#: How many distinct materialized rule sets an organization keeps for sharing (least recently used go).
-SHARED_MEMBER_SETS = 256
-
-Meaning = frozenset[frozenset[tuple[Any, ...]]]
+from mock_server.domain.kernel import Clock, Steps
+from mock_server.domain.world.materializer import Materializer, Meaning
 
 
 class MemberSets:
@@ -44,9 +40,7 @@ class MemberSets:
         # Each set as a tuple of atoms (see `_Shelved`), out of the cyclic collector's sight.
         self._sets: dict[str, SetRecord] = {}
         self._predicates: dict[str, tuple[int, Predicate]] = {}
-        # Materialized member sets by rule meaning, for the current consumer table.
-        self._by_meaning: OrderedDict[Meaning, Positions] = OrderedDict()
-        self._by_meaning_revision = -1
+        self._by_meaning = Materializer(consumers)  # member sets by rule meaning, kept current
 
     def open(self, audience_id: str) -> MemberSet:
         """A new, empty set for a new audience."""
@@ -64,6 +58,19 @@ class MemberSets:
         now = self.clock.now()
         self._sets[audience.id] = (positions, revision, audience.version, self.consumers.revision, now)
         return now
+
+    def warm(self, audience: Audience) -> Steps[None]:
+        """Bring the materialization `materialize` will use up to date, in slices (each `next()` one),
+        changing nothing an answer shows."""
+        if audience.rules:
+            yield from self._by_meaning.steps(
+                _meaning(audience.rules), self._predicate(audience), len(audience.rules)
+            )
+
+    def warm_rules(self, rules: Sequence[Rule]) -> Steps[None]:
+        """`warm` for the rules an audience is about to have (checked rules; their ids do not matter)."""
+        if rules:
+            yield from self._by_meaning.steps(_meaning(rules), compile_rules(rules), len(rules))
 
     def stale(self, audience: Audience) -> bool:
         """True when the set no longer shows the audience's rules over today's table, or is due."""
@@ -98,20 +105,9 @@ class MemberSets:
         """The positions an audience's rules select now, shared with audiences whose rules mean the same."""
         if not audience.rules:
             return EMPTY
-        if self._by_meaning_revision != self.consumers.revision:
-            self._by_meaning.clear()
-            self._by_meaning_revision = self.consumers.revision
-        meaning = _meaning(audience.rules)
-        positions = self._by_meaning.get(meaning)
-        if positions is None:
-            positions = np.flatnonzero(self._predicate(audience)(self.consumers)).astype(np.int64)
-            positions.flags.writeable = False  # shared: every change to a member set makes a new array
-            self._by_meaning[meaning] = positions
-            if len(self._by_meaning) > SHARED_MEMBER_SETS:
-                self._by_meaning.popitem(last=False)
-        else:
-            self._by_meaning.move_to_end(meaning)
-        return positions
+        return self._by_meaning.matching(
+            _meaning(audience.rules), self._predicate(audience), len(audience.rules)
+        )
 
 
 #: A member set kept as atoms: positions (an ndarray, untracked), revision, rules version, table revision,

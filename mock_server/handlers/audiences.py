@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.domain.audiences import PageRequest, create_tier_group, update_tier_group
+from mock_server.domain.world import Organization
+from mock_server.handlers.slices import sliced
 from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.member_pages import members_page
@@ -16,8 +18,10 @@ def _page_request(query: dict[str, Any]) -> PageRequest:
 
 
 async def create(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
-    audience = org.audiences.create(d.create_input(call.body))
+    data = d.create_input(call.body)
+    await sliced(organization(call).ahead.create(data))  # (its rules, a slice at a time)
+    org = organization(call)  # (the tenant as it is now: a reset may have come in between)
+    audience = org.audiences.create(data)
     if (source := call.body.get("primarySyncSource")) is not None:  # the reference's create may name one
         org.sync.attach(
             audience.id,
@@ -30,13 +34,19 @@ async def create(call: Call, d: Dialect) -> Reply:
     return Reply(d.created, d.audience(audience, org, "create", call.query))
 
 
+async def fresh_organization(call: Call, audience_ids: list[str] | None = None) -> Organization:
+    """The tenant, its stale dynamic audiences (all, or those named) evaluated ahead a slice at a time."""
+    await sliced(organization(call).ahead.reads(audience_ids))
+    return organization(call)
+
+
 async def list_all(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call)
     return Reply(200, d.audience_list(org.audiences.live(), org, call.query))
 
 
 async def get(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call, [call.path_params["audienceId"]])
     audience = org.audiences.get(call.path_params["audienceId"])
     # Reading an audience reads its imports' status: the guide has no GET .../import, so this is where a
     # guide client watches an import move (an `afterReads` job advances here).
@@ -59,7 +69,7 @@ async def delete(call: Call, d: Dialect) -> Reply:
 
 
 async def members(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call, [call.path_params["audienceId"]])
     page = org.members.position_page(call.path_params["audienceId"], _page_request(call.query))
     return Reply(200, members_page(d, org, page))
 
@@ -78,19 +88,19 @@ async def status(call: Call, d: Dialect) -> Reply:
 
 
 async def count(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call, [call.path_params["audienceId"]])
     org.sync.refresh(call.path_params["audienceId"], org.sync_host)
     return Reply(200, d.count(org.members.count(call.path_params["audienceId"])))
 
 
 async def group(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call)
     audiences = org.audiences.group(call.path_params["groupId"])
     return Reply(200, [d.audience(a, org, "group", call.query) for a in audiences])
 
 
 async def group_members(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call)
     page = org.members.group_position_page(
         call.path_params["groupId"], _page_request(call.query), audience_id=call.query.get("audienceId")
     )
@@ -116,6 +126,6 @@ async def update_tiers(call: Call, d: Dialect) -> Reply:
 
 
 async def consumer_audiences(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
+    org = await fresh_organization(call)
     audiences = org.members.audiences_of(call.path_params["id"])
     return Reply(200, [d.audience(a, org, "consumer", call.query) for a in audiences])

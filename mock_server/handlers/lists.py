@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
@@ -14,6 +13,7 @@ from mock_server.domain.imports import check_declared_size
 from mock_server.domain.kernel import Clock, NotFound
 from mock_server.domain.sync import Vendor
 from mock_server.domain.world import key_hash
+from mock_server.handlers.slices import sliced
 from mock_server.handlers.tenancy import Served, organization
 from mock_server.views import work
 from mock_server.views.dialect import Dialect
@@ -77,14 +77,7 @@ async def upload(call: Call) -> Reply:
             size += len(chunk)
             check_declared_size(size)  # a chunked upload has no length to declare: stop at the limit
             spool.write(chunk)
-        steps = org.upload_import_steps(import_id, lambda: _replay(spool))
-        while True:  # a slice at a time, letting every other request in between (no stall)
-            try:
-                next(steps)
-            except StopIteration as done:
-                record = done.value
-                break
-            await asyncio.sleep(0)
+        record = await sliced(org.upload_import_steps(import_id, lambda: _replay(spool)))
     return Reply(200, work.audience_import(record, completed="COMPLETED", reference=True))
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from mock_server.domain.audiences import UNSET, RulePatch
+from collections.abc import Sequence
+
+from mock_server.domain.audiences import UNSET, RuleInput, RulePatch
 from mock_server.domain.kernel import Invalid, Issue
+from mock_server.domain.world import Organization
+from mock_server.handlers.slices import sliced
 from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.wire import given
@@ -20,16 +24,25 @@ def _check_body_audience(call: Call) -> None:
         )
 
 
+async def prepared(call: Call, inputs: Sequence[RuleInput], *, replace: bool) -> Organization:
+    """The tenant, the rules its audience is about to hold evaluated ahead a slice at a time."""
+    steps = organization(call).ahead.rules(call.path_params["audienceId"], inputs, replace=replace)
+    await sliced(steps)
+    return organization(call)  # (as it is now: a reset may have come in between)
+
+
 async def add_many(call: Call, d: Dialect) -> Reply:
-    org = organization(call)
-    rules = org.audiences.add_rules(call.path_params["audienceId"], d.rule_inputs(call.body), prefix="")
+    inputs = d.rule_inputs(call.body)
+    org = await prepared(call, inputs, replace=False)
+    rules = org.audiences.add_rules(call.path_params["audienceId"], inputs, prefix="")
     return Reply(d.created, [d.rule(rule, org) for rule in rules])
 
 
 async def add_one(call: Call, d: Dialect) -> Reply:
     _check_body_audience(call)
-    org = organization(call)
-    (rule,) = org.audiences.add_rules(call.path_params["audienceId"], d.rule_inputs([call.body]), prefix="")
+    inputs = d.rule_inputs([call.body])
+    org = await prepared(call, inputs, replace=False)
+    (rule,) = org.audiences.add_rules(call.path_params["audienceId"], inputs, prefix="")
     return Reply(d.created, d.rule(rule, org))
 
 
@@ -46,8 +59,9 @@ async def replace_all(call: Call, d: Dialect) -> Reply:
                 "audienceId does not match the path",
                 (Issue(f"rules.{index}.audienceId", "must equal the audienceId in the path"),),
             )
-    org = organization(call)
-    rules = org.audiences.replace_rules(call.path_params["audienceId"], d.rule_inputs(call.body["rules"]))
+    inputs = d.rule_inputs(call.body["rules"])
+    org = await prepared(call, inputs, replace=True)
+    rules = org.audiences.replace_rules(call.path_params["audienceId"], inputs)
     return Reply(200, [d.rule(rule, org) for rule in rules])
 
 

@@ -46,6 +46,7 @@ from mock_server.domain.audiences.rules import (
     check,
     check_inputs,
     ordered,
+    provisional_rules,
 )
 from mock_server.domain.audiences.snapshot import (
     audience_in,
@@ -102,6 +103,7 @@ __all__ = (
     "encode_cursor",
     "members_in",
     "ordered",
+    "provisional_rules",
     "select",
     "update_tier_group",
 )

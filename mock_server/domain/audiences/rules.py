@@ -235,6 +235,24 @@ def build_rules(
     return rules
 
 
+def provisional_rules(inputs: Sequence[RuleInput], kept: Sequence[Rule] = ()) -> list[Rule] | None:
+    """The rules an audience would hold after `build_rules(inputs, kept=kept)`, with no id drawn (to
+    evaluate them ahead of the change); None when `build_rules` would refuse them."""
+    try:
+        check_inputs(inputs)
+        check_limits(inputs, kept)
+    except Invalid:
+        return None
+    new_group = "\x00new"  # stands for the id of the group `build_rules` makes: only the grouping matters
+    return [
+        *kept,
+        *(
+            Rule("", "", r.field, Operator(r.operator), tuple(r.values), r.group_id or new_group, i)
+            for i, r in enumerate(inputs)
+        ),
+    ]
+
+
 def check_limits(inputs: Sequence[RuleInput], kept: Sequence[Rule] = (), prefix: str = "rules") -> None:
     """At most MAX_RULES rules in at most MAX_GROUPS groups, counting the rules the audience keeps."""
     where = prefix or "rules"

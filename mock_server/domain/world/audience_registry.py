@@ -175,6 +175,10 @@ class AudienceRegistry:
         return rule
 
     # ---- for the membership and the store ----------------------------------------------------------
+    def audience_ids(self) -> list[str]:
+        """Every audience id, archived ones too, in order of creation."""
+        return list(self._audiences)
+
     def observe(self, audience_id: str) -> Audience:
         """A live audience as it is: reading it refreshes nothing (NotFound when archived or unknown)."""
         audience = self._audiences.get(audience_id)

@@ -17,6 +17,7 @@ from mock_server.domain.experiences import ExperienceBook
 from mock_server.domain.imports import AudienceImport, ChunkSource, ImportBook, JobBoard
 from mock_server.domain.kernel import Clock, IdFactory, Invalid, Issue, finish
 from mock_server.domain.sync import Catalogue, SyncBook
+from mock_server.domain.world.ahead import Ahead
 from mock_server.domain.world.audience_registry import AudienceRegistry
 from mock_server.domain.world.links import ImportedMembers, SyncedLists
 from mock_server.domain.world.member_sets import MemberSets
@@ -50,6 +51,7 @@ class Organization:
         sets = MemberSets(clock, consumers)
         self.audiences = AudienceRegistry(organization_id, clock, ids, sets, actor, self._archived)
         self.members = Membership(self.audiences, sets, consumers, self._sync_status)
+        self.ahead = Ahead(self.audiences, sets)  # what a request will evaluate, in slices first
         self.sync_host = SyncedLists(self)
 
     # ---- CSV imports -------------------------------------------------------------------------------

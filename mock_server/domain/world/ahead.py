@@ -1,0 +1,47 @@
+"""Evaluation ahead: what a request is about to materialize (a new rule set, the stale sets of the dynamic
+audiences it reads) evaluated first in bounded slices, each `next()` one, so that the web shell can let
+other requests in between and the request itself then finds the work done. Nothing an answer shows
+changes: only the shared materializations are brought up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from mock_server.domain.audiences import Audience, AudienceInput, AudienceType, RuleInput, provisional_rules
+from mock_server.domain.kernel import NotFound, Steps
+from mock_server.domain.world.audience_registry import AudienceRegistry
+from mock_server.domain.world.member_sets import MemberSets
+
+
+class Ahead:
+    """One tenant's evaluations ahead."""
+
+    def __init__(self, audiences: AudienceRegistry, sets: MemberSets) -> None:
+        self._audiences = audiences
+        self._sets = sets
+
+    def create(self, data: AudienceInput) -> Steps[None]:
+        """For `audiences.create(data)`: a dynamic audience's rules over the consumers."""
+        if data.type is AudienceType.DYNAMIC and (rules := provisional_rules(data.rules)):
+            yield from self._sets.warm_rules(rules)
+
+    def rules(self, audience_id: str, inputs: Sequence[RuleInput], *, replace: bool) -> Steps[None]:
+        """For rules added to (or, `replace`, replacing) a dynamic audience's rules."""
+        audience = self._dynamic(audience_id)
+        rules = None if audience is None else provisional_rules(inputs, () if replace else audience.rules)
+        if rules:
+            yield from self._sets.warm_rules(rules)
+
+    def reads(self, audience_ids: Iterable[str] | None = None) -> Steps[None]:
+        """For reads of audiences (all, or those named): the stale sets of the dynamic ones."""
+        for audience_id in self._audiences.audience_ids() if audience_ids is None else list(audience_ids):
+            audience = self._dynamic(audience_id)
+            if audience is not None and self._sets.stale(audience):
+                yield from self._sets.warm(audience)
+
+    def _dynamic(self, audience_id: str) -> Audience | None:
+        try:
+            audience = self._audiences.observe(audience_id)
+        except NotFound:  # (the request itself answers that)
+            return None
+        return audience if audience.type is AudienceType.DYNAMIC else None

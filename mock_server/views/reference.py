@@ -15,6 +15,7 @@ from mock_server.domain.audiences import (
 )
 from mock_server.domain.consumers import ConsumerRecord
 from mock_server.domain.imports import AudienceImport
+from mock_server.domain.kernel import Steps
 from mock_server.domain.sync import SyncSource
 from mock_server.domain.world import Organization
 from mock_server.views import work
@@ -108,7 +109,9 @@ class ReferenceDialect(DialectBase):
 
     def audience_list(
         self, audiences: Sequence[Audience], org: Organization, query: Mapping[str, Any]
-    ) -> Any:
+    ) -> Steps[Any]:
+        """One page (at most MAX_PAGE_SIZE audiences: nothing to slice)."""
+        yield from ()
         page = page_by_id(audiences, query.get("first"), query.get("after"))
         return {
             "data": [self.audience(a, org, "list", query) for a in page.items],

@@ -90,9 +90,12 @@ class AudienceRegistry:
         """A live audience, refreshed first when its materialized set is stale."""
         return self.fresh(self.observe(audience_id))
 
-    def live(self) -> list[Audience]:
-        """Every audience not archived, in order of creation, each refreshed when stale."""
-        return [self.fresh(a) for a in list(self._audiences.values()) if not a.archived]
+    def live(self, audience_ids: Sequence[str] | None = None) -> list[Audience]:
+        """Every audience not archived (or those of `audience_ids`), in order of creation, each refreshed
+        when stale."""
+        shelf = self._audiences
+        audiences = list(shelf.values()) if audience_ids is None else [shelf[i] for i in audience_ids]
+        return [self.fresh(a) for a in audiences if not a.archived]
 
     def update(self, audience_id: str, patch: AudiencePatch) -> Audience:
         audience = self.observe(audience_id)

@@ -36,12 +36,29 @@ def may_read(call: Call) -> bool:
     return operation.method == "GET"
 
 
+#: Reads that look at one audience only (its record and set, its imports' and sync source's jobs), so
+#: one hot audience does not make every read of its tenant a command: `tests/store/test_reads.py` runs
+#: each against a tenant whose other audiences are all hot and checks the world did not move.
+AUDIENCE_READS = frozenset(
+    {
+        "getV1AudiencesByAudienceId",
+        "getAudiencesByAudienceId",
+        "getV1AudiencesByAudienceIdMembers",
+        "getAudiencesByAudienceIdMembers",
+        "getV1AudiencesByAudienceIdCount",
+        "getAudiencesByAudienceIdCount",
+        "getV1AudiencesByAudienceIdStatus",
+        "getAudiencesByAudienceIdStatus",
+    }
+)
+
+
 class QuietTenants:
     """Answers "is this read pure?" after catch-up. Nothing but a command changes a replica, so an
     answer holds until the next command is applied (`version`)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[Any, bool]] = {}
+        self._known: dict[tuple[str, str | None], tuple[Any, bool]] = {}
 
     def pure(self, call: Call, version: Any) -> bool:
         state: Any = call.state
@@ -58,11 +75,16 @@ class QuietTenants:
         if org is None:
             # A pinned world refuses the key (the handler's 401, no change); otherwise first use creates it.
             return world.pinned is not None and tenant not in world.pinned
-        known = self._known.get(org.id)
+        scope = call.path_params.get("audienceId") if call.operation.operation_id in AUDIENCE_READS else None
+        if scope is not None and not isinstance(scope, str):
+            scope = None
+        known = self._known.get((org.id, scope))
         if known is not None and known[0] == version:
             return known[1]
-        quiet = _quiet(org)
-        self._known[org.id] = (version, quiet)
+        quiet = _quiet(org) if scope is None else _quiet_audience(org, scope)
+        if len(self._known) > 10_000:
+            self._known.clear()  # one entry per tenant and audience read: bounded, cheap to rebuild
+        self._known[(org.id, scope)] = (version, quiet)
         return quiet
 
 
@@ -71,3 +93,15 @@ def _quiet(org: Organization) -> bool:
         return False
     # a running clock makes refresh intervals come due between commands
     return not org.audiences.refreshes_on_read(clock_running=org.clock.running)
+
+
+def _quiet_audience(org: Organization, audience_id: str) -> bool:
+    """What an audience read looks at: the audience (materialized when stale), the jobs of its imports
+    and of its sync source (a look moves them). An unknown audience is a 404 that changes nothing."""
+    if org.audiences.refreshes_on_read(clock_running=org.clock.running, audience_id=audience_id):
+        return False
+    jobs = [record.job_id for record in org.imports.for_audience(audience_id)]
+    source = org.sync.source_for(audience_id)
+    if source is not None:
+        jobs.append(source.job_id)
+    return not any(org.jobs.get(job).active for job in jobs if job is not None)

@@ -199,14 +199,20 @@ class AudienceRegistry:
         """Its members changed: updatedAt/updatedBy move."""
         self._store(audience)
 
-    def refreshes_on_read(self, *, clock_running: bool) -> bool:
-        """True when reading some live dynamic audience could materialize it: its set is stale now or,
-        on a running clock, has a refresh interval that comes due between two reads."""
+    def refreshes_on_read(self, *, clock_running: bool, audience_id: str | None = None) -> bool:
+        """True when reading some live dynamic audience (or only `audience_id`) could materialize it:
+        its set is stale now or, on a running clock, has a refresh interval that comes due between two
+        reads."""
+        if audience_id is None:
+            audiences: Iterable[Audience] = self._audiences.values()
+        else:
+            one = self._audiences.get(audience_id)
+            audiences = () if one is None else (one,)
         return any(
             a.type is AudienceType.DYNAMIC
             and not a.archived
             and (self._sets.stale(a) or (clock_running and bool(a.refresh_interval_seconds)))
-            for a in self._audiences.values()
+            for a in audiences
         )
 
     # ---- snapshots -----------------------------------------------------------------------------------

@@ -28,6 +28,14 @@ class Log(Protocol):
     sole_writer: bool
     #: The position before every entry.
     origin: str
+    #: Set by `settled` when what it relies on should be renewed soon (the replica then exchanges once in
+    #: the background).
+    renewal_due: bool
+
+    def settled(self, position: str) -> bool:
+        """True when every write acknowledged so far, by any worker or host, is known without asking the
+        engine to be at or before `position` (a read then needs no catch-up)."""
+        ...
 
     async def exchange(self, commands: Sequence[Encoded], after: str) -> Exchanged:
         """Append `commands` (in order) and read the entries past `after`, own ones included.
@@ -44,9 +52,15 @@ class Log(Protocol):
 
     async def latest_snapshot(self) -> tuple[str, bytes] | None: ...
 
-    async def save_snapshot(self, position: str, data: bytes) -> None:
+    async def claim_snapshot(self, position: str, since: int) -> tuple[bool, int]:
+        """May this worker write the snapshot at `position` (one writer per store; none when fewer than
+        `since` entries follow the kept one)? A claim lapses when its snapshot is saved. Also answers
+        the kept snapshot's size in bytes (0: none)."""
+        ...
+
+    async def save_snapshot(self, position: str, data: bytes, *, claimed: bool = False) -> None:
         """Keep `data` as the world at `position`, unless a newer snapshot is already kept; the log up to
-        it may be trimmed."""
+        it may be trimmed. `claimed`: the claim taken for it ends."""
         ...
 
     async def detach(self) -> None:

@@ -1,83 +1,48 @@
 """The shared engine for `--store redis://...`: the log is a Redis Stream (Redis orders the appends of
 every worker and host), the latest snapshot a hash. One exchange is one round trip, a script: the
-batch's XADDs, then an XRANGE past the worker's position. Saving a snapshot trims the stream before it.
-Works with Valkey too (the same protocol)."""
+batch's XADDs, the read lease, then an XRANGE past the worker's position. Saving a snapshot trims the
+stream before it. The processes of one host share a position page (`position_page.py`), so inside their
+group's lease a read asks the store only when the page shows a write it has not applied. Works with
+Valkey too (the same protocol)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
-from redis.retry import Retry
 
-from mock_server.store.log import Encoded, Exchanged, StoreUnavailable
+from mock_server.store.log import Encoded, Exchanged, StoreUnavailable, position_key
+from mock_server.store.position_page import PositionPage, page_for
+from mock_server.store.redis_scripts import (
+    CLAIM_SNAPSHOT,
+    CONTESTED_KEY,
+    EXCHANGE,
+    FOUND,
+    LEASE_KEY,
+    LOG_KEY,
+    SAVE_SNAPSHOT,
+    SNAPSHOT_CLAIM_KEY,
+    SNAPSHOT_KEY,
+)
 
 #: Entries read per exchange (a long history is replayed in bounded steps).
 READ_LIMIT = 5_000
-PREFIX = "fanfare-mock:"
-LOG_KEY = PREFIX + "log"
-SNAPSHOT_KEY = PREFIX + "snapshot"
-
-# Ids compare as ms, then sequence (Lua numbers are doubles: exact below 2^53, far past any ms clock).
-_OLDER = """
-local function older(x, y)
-  local a, b = string.match(x, '(%d+)-(%d+)')
-  local c, d = string.match(y, '(%d+)-(%d+)')
-  a, b, c, d = tonumber(a), tonumber(b), tonumber(c), tonumber(d)
-  return a < c or (a == c and b < d)
-end
-"""
-
-# Keep the snapshot only if it is newer than the kept one, and trim the stream up to it: what precedes
-# the snapshot is never read again (a reader behind it restores the snapshot first, see _EXCHANGE).
-_SAVE_SNAPSHOT = (
-    _OLDER
-    + """
-local kept = redis.call('HGET', KEYS[1], 'position')
-if kept and not older(kept, ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'position', ARGV[1], 'data', ARGV[2])
-redis.call('XTRIM', KEYS[2], 'MINID', ARGV[1])
-return 1
-"""
-)
-
-# One exchange, atomically: append the commands (ARGV[4..]: the JSON part, then '1'..raw body or '0'),
-# then read past ARGV[1]; a reader behind the kept snapshot (the stream was trimmed past it) gets the
-# snapshot and reads past it instead. Atomic, so the snapshot never holds the commands just appended.
-_EXCHANGE = (
-    _OLDER
-    + """
-local ids = {}
-for i = 1, tonumber(ARGV[3]) do
-  local data, raw = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
-  if string.sub(raw, 1, 1) == '1' then
-    ids[i] = redis.call('XADD', KEYS[1], '*', 'c', data, 'r', string.sub(raw, 2))
-  else
-    ids[i] = redis.call('XADD', KEYS[1], '*', 'c', data)
-  end
-end
-local after, snapshot = ARGV[1], false
-local kept = redis.call('HGET', KEYS[2], 'position')
-if kept and older(after, kept) then
-  snapshot = redis.call('HMGET', KEYS[2], 'position', 'data')
-  after = kept
-end
-return {ids, redis.call('XRANGE', KEYS[1], '(' .. after, '+', 'COUNT', ARGV[2]), snapshot}
-"""
-)
-
-# Found a new world: append the commands only onto an empty log with no snapshot (one founder wins).
-_FOUND = """
-if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('XLEN', KEYS[1]) > 0 then return 0 end
-for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'c', ARGV[i]) end
-return 1
-"""
+#: The read lease of a host group (see ARCHITECTURE.md): granted for LEASE_MS by the store; this host's
+#: readers trust it for LEASE_MS - LEASE_MARGIN_MS from before the exchange was sent (clock rates differ
+#: by far less), and renew it in the background once less than half of it is left.
+LEASE_MS, LEASE_MARGIN_MS = 1_000, 150
+#: A write from outside the group blocks the lease for this long after the last such write.
+CONTESTED_MS = 30_000
+#: A snapshot claim lapses after this long (its writer died or lost the store).
+CLAIM_MS = 60_000
 
 
 def redacted(url: str) -> str:
@@ -93,11 +58,15 @@ class RedisLog:
     sole_writer = False
     origin = "0-0"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, page: bool = True) -> None:
         self.url = url
         self.where = redacted(url)
-        self._exchange_sha = hashlib.sha1(_EXCHANGE.encode()).hexdigest()
+        self._exchange_sha = hashlib.sha1(EXCHANGE.encode()).hexdigest()
         self._clients: dict[int, Redis] = {}  # one per event loop (the start-up replay runs on its own)
+        self._page: PositionPage | None = page_for(url) if page else None
+        self.group = "" if self._page is None else self._page.group
+        #: Set by `settled`: the lease is trusted but past its half (the replica renews it meanwhile).
+        self.renewal_due = False
 
     def _client(self) -> Redis:
         loop = asyncio.get_running_loop()
@@ -113,40 +82,62 @@ class RedisLog:
     def _unavailable(self, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"the store {self.where} cannot be reached: {error}")
 
+    def settled(self, position: str) -> bool:
+        """True when this host's page shows no write past `position` and the group's lease holds: every
+        write acknowledged before now, here or on another host, is then at or before `position`."""
+        if self._page is None:
+            return False
+        seen, lease = self._page.read()
+        now = time.monotonic_ns()
+        if lease <= now or seen > position_key(position):
+            return False
+        self.renewal_due = lease - now < (LEASE_MS - LEASE_MARGIN_MS) * 500_000
+        return True
+
     async def exchange(self, commands: Sequence[Encoded], after: str) -> Exchanged:
         # A pure read is retried once on a fresh connection (the first use of a pooled connection after
         # Redis came back fails); appends never are (a lost reply would append them twice).
         attempts = 1 if commands else 2
         for attempt in range(attempts):
+            sent = time.monotonic_ns()
             try:
                 replies = await self._send(commands, after)
                 break
             except (RedisError, OSError) as error:
                 if attempt + 1 == attempts:
+                    if self._page is not None:
+                        self._page.forget_lease()
                     raise self._unavailable(error) from None
-        appended, rows, snapshot = replies
+        appended, rows, snapshot, last, granted, wait = replies
         ids = [i.decode() for i in appended]
         entries = []
         for i, flat in rows:  # a Lua reply gives a stream entry's fields as a flat list
             fields = dict(zip(flat[::2], flat[1::2], strict=True))
             entries.append((i.decode(), fields[b"c"], fields.get(b"r")))
+        if self._page is not None:
+            # Before anything appended here is acknowledged: this host's readers now know it exists.
+            lease = sent + (LEASE_MS - LEASE_MARGIN_MS) * 1_000_000 if granted else 0
+            self._page.advance(position_key(last.decode()), lease)
+        if wait > 0:  # another group's readers may trust their lease until then: acknowledge after it
+            await asyncio.sleep(wait / 1000)
         restore = None if not snapshot else (snapshot[0].decode(), snapshot[1])
         return ids, entries, len(rows) == READ_LIMIT, restore
 
     async def _send(self, commands: Sequence[Encoded], after: str) -> list[Any]:
         client = self._client()
-        args: list[Any] = [after, READ_LIMIT, len(commands)]
+        args: list[Any] = [after, READ_LIMIT, len(commands), self.group, LEASE_MS, CONTESTED_MS]
         for data, raw in commands:
             args += [data, b"0" if raw is None else b"1" + raw]
+        keys = (LOG_KEY, SNAPSHOT_KEY, LEASE_KEY, CONTESTED_KEY)
         try:
-            return await client.evalsha(self._exchange_sha, 2, LOG_KEY, SNAPSHOT_KEY, *args)  # type: ignore[no-any-return]
+            return await client.evalsha(self._exchange_sha, len(keys), *keys, *args)  # type: ignore[no-any-return]
         except NoScriptError:  # a restarted (or flushed) Redis: the script is sent again, nothing ran
-            self._exchange_sha = await client.script_load(_EXCHANGE)
-            return await client.evalsha(self._exchange_sha, 2, LOG_KEY, SNAPSHOT_KEY, *args)  # type: ignore[no-any-return]
+            self._exchange_sha = await client.script_load(EXCHANGE)
+            return await client.evalsha(self._exchange_sha, len(keys), *keys, *args)  # type: ignore[no-any-return]
 
     async def found(self, commands: Sequence[bytes]) -> bool:
         try:
-            done = await self._client().eval(_FOUND, 2, LOG_KEY, SNAPSHOT_KEY, *commands)
+            done = await self._client().eval(FOUND, 2, LOG_KEY, SNAPSHOT_KEY, *commands)
         except (RedisError, OSError) as error:
             raise self._unavailable(error) from None
         return bool(done)
@@ -159,9 +150,23 @@ class RedisLog:
         position, data = kept
         return None if position is None or data is None else (position.decode(), data)
 
-    async def save_snapshot(self, position: str, data: bytes) -> None:
+    async def claim_snapshot(self, position: str, since: int) -> tuple[bool, int]:
+        """May this worker write the snapshot at `position`? Only one worker of the store writes one at a
+        time, and none when the log since the kept snapshot is shorter than `since` entries."""
         try:
-            await self._client().eval(_SAVE_SNAPSHOT, 2, SNAPSHOT_KEY, LOG_KEY, position, data)
+            granted, size = await self._client().eval(
+                CLAIM_SNAPSHOT, 3, SNAPSHOT_CLAIM_KEY, LOG_KEY, SNAPSHOT_KEY, position, since, CLAIM_MS
+            )
+        except (RedisError, OSError) as error:
+            raise self._unavailable(error) from None
+        return bool(granted), int(size)
+
+    async def save_snapshot(self, position: str, data: bytes, *, claimed: bool = False) -> None:
+        claim = position if claimed else ""
+        try:
+            await self._client().eval(
+                SAVE_SNAPSHOT, 3, SNAPSHOT_KEY, LOG_KEY, SNAPSHOT_CLAIM_KEY, position, data, claim
+            )
         except (RedisError, OSError) as error:
             raise self._unavailable(error) from None
 

@@ -74,8 +74,10 @@ class Replica:
 
         async def replicated(call: Call) -> Reply:
             if may_read(call):
-                if not self.log.sole_writer:
+                if not self.log.settled(self.position):
                     await self.sync()
+                elif self.log.renewal_due:
+                    self._renew()
                 if self._reads.pure(call, (self.applied, self._restored)):
                     return await chain(call)
             return await self.propose(call)
@@ -93,6 +95,15 @@ class Replica:
         self._waiters.append(waiter)
         self._kick()
         await waiter
+
+    def _renew(self) -> None:
+        """One exchange in the background (it renews the read lease), unless one is under way."""
+        if self._runner is not None and not self._runner.done():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter.add_done_callback(lambda done: done.cancelled() or done.exception())  # nobody awaits it
+        self._waiters.append(waiter)
+        self._kick()
 
     async def propose(self, call: Call) -> Reply:
         raw: bytes | None = None
@@ -263,10 +274,17 @@ class Replica:
         if self.state.faults.rules:
             return  # fault rules are not part of the world's snapshot; keep replaying until they are gone
         self._since_snapshot = self._bytes_since_snapshot = 0
-        data = _encode(self.state)
-        self._snapshot_bytes = len(data)
         try:
-            await self.log.save_snapshot(self.position, data)
+            # One writer per store: the others (or this one, when a snapshot was just kept) skip this one
+            # and count again from here.
+            granted, kept = await self.log.claim_snapshot(self.position, self.snapshot_every)
+            if kept:
+                self._snapshot_bytes = kept  # the store's snapshot, whoever wrote it, sets the next gap
+            if not granted:
+                return
+            data = _encode(self.state)
+            self._snapshot_bytes = len(data)
+            await self.log.save_snapshot(self.position, data, claimed=True)
         except Exception as error:  # a snapshot is an optimisation: the log alone is the world
             logger.warning("snapshot not written: %r", error)
 

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS snapshot (one INTEGER PRIMARY KEY CHECK (one = 1), po
 class SqliteLog:
     sole_writer = True
     origin = "0"
+    renewal_due = False
 
     def __init__(self, path: str) -> None:
         self.where = path
@@ -100,6 +101,12 @@ class SqliteLog:
 
         return await self._run(work)
 
+    def settled(self, position: str) -> bool:
+        return True  # the one writer is this process: its replica has applied every answered write
+
+    async def claim_snapshot(self, position: str, since: int) -> tuple[bool, int]:
+        return True, 0  # the one writer (it knows the size of what it kept)
+
     async def latest_snapshot(self) -> tuple[str, bytes] | None:
         def work() -> tuple[str, bytes] | None:
             row = self._db.execute("SELECT position, data FROM snapshot").fetchone()
@@ -107,7 +114,7 @@ class SqliteLog:
 
         return await self._run(work)
 
-    async def save_snapshot(self, position: str, data: bytes) -> None:
+    async def save_snapshot(self, position: str, data: bytes, *, claimed: bool = False) -> None:
         def work() -> None:
             try:
                 self._db.execute("BEGIN IMMEDIATE")

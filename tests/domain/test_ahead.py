@@ -12,7 +12,7 @@ import pytest
 
 from mock_server.domain.audiences import AudienceInput, AudienceType, RuleInput, compile_rules
 from mock_server.domain.kernel import finish
-from mock_server.domain.world import Organization, World, materializer
+from mock_server.domain.world import Organization, World, ahead, materializer
 
 WIDE = (
     *(RuleInput("email", "CONTAINS", (f"{i}",), f"g{i % 4}") for i in range(12)),
@@ -91,3 +91,12 @@ def test_refused_rules_are_not_evaluated_ahead(org: Organization) -> None:
     bad = AudienceInput(name="Bad", type=AudienceType.DYNAMIC, rules=(RuleInput("nope", "EQUALS", (1,)),))
     assert finish(org.ahead.create(bad)) is None
     assert finish(org.ahead.rules("no-such-audience", WIDE, replace=True)) is None
+
+
+def test_reads_pause_between_many_audiences(org: Organization) -> None:
+    for i in range(ahead.LOOKED_AT * 2):  # all of one rule set: evaluated once, the others find it
+        org.audiences.create(AudienceInput(name=f"A{i}", type=AudienceType.DYNAMIC, rules=WIDE[-1:]))
+    org.consumers.append(email="late@example.com", total_orders=9)
+    assert slices(org.ahead.reads()) >= 2
+    last = org.audiences.live()[-1]
+    assert org.members.positions(last.id).tolist() == full(org, last.id)

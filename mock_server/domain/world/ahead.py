@@ -12,7 +12,6 @@ from mock_server.domain.kernel import NotFound, Steps
 from mock_server.domain.world.audience_registry import AudienceRegistry
 from mock_server.domain.world.member_sets import MemberSets
 
-
 #: Audiences looked at per slice of `reads` (thousands that share one rule set add up).
 LOOKED_AT = 256
 

@@ -3,16 +3,15 @@ rendered to JSON rows later (from any thread, whatever changes since)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
 
+from mock_server.domain.consumers.column_store import ColumnStore
 from mock_server.domain.consumers.columns import NUMERIC_COLUMNS, STRING_COLUMNS
 from mock_server.domain.consumers.metadata import MetadataStore
-from mock_server.domain.consumers.record import Location
 
 
 class ChangedRows:
@@ -25,19 +24,18 @@ class ChangedRows:
     def __init__(
         self,
         positions: list[int],
-        numbers: Mapping[str, npt.NDArray[Any]],
+        store: ColumnStore,
         id_lows: npt.NDArray[np.uint64],
-        strings: Mapping[str, list[str | None]],
-        locations: Sequence[Location],
         metadata: MetadataStore,
     ) -> None:
         at = np.asarray(positions, dtype=np.int64)
         self._positions = positions
-        self._ids = (numbers["id_hi"][at], id_lows)
+        self._ids = (store.take("id_hi", at), id_lows)
         columns: dict[str, Any] = {}
         for name in NUMERIC_COLUMNS:
             if name not in ("id_hi", "id_lo"):
-                columns[name] = numbers[name][at]
+                columns[name] = store.take(name, at)
+        locations = store.locations
         geo = columns.pop("geo").tolist()
         columns["location"] = [
             None
@@ -46,8 +44,7 @@ class ChangedRows:
             for g in geo
         ]
         for name in STRING_COLUMNS:
-            stored = strings[name]
-            columns[name] = [stored[p] for p in positions]
+            columns[name] = store.strings_at(name, positions)
         self._columns = columns
         self._metadata = metadata.snapshot(at)
 

@@ -1,7 +1,9 @@
 """Consumer metadata as one categorical column per key: int32 codes into a pool of distinct values.
 
 Metadata values are JSON scalars or arrays of scalars; rules on `metadata.<key>` evaluate once per
-distinct value and gather the answer through the codes, so they cost one array lookup per consumer.
+distinct value and gather the answer through the codes, so they cost one array lookup per consumer. A
+column's codes may stop short of the table (positions past them read MISSING): consumers appended without
+that key cost it nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def _frozen(value: Any) -> Any:
 
 
 class MetadataColumn:
-    """The values of one metadata key across consumers."""
+    """The values of one metadata key across consumers (codes past the end of `codes` are MISSING)."""
 
     __slots__ = ("codes", "index", "pool", "shared")
 
@@ -86,12 +88,41 @@ class MetadataColumn:
             return [code_for(v) if c is None else c for v, c in zip(values, codes, strict=True)]
         return codes  # type: ignore[return-value]  # no None left
 
-    def writable_codes(self) -> npt.NDArray[np.int32]:
-        if self.shared:
-            self.codes = self.codes.copy()
-            self.pool = list(self.pool)
-            self.index = dict(self.index)
-            self.shared = False
+    def code_at(self, position: int) -> int:
+        codes = self.codes
+        return int(codes[position]) if position < len(codes) else MISSING
+
+    def codes_at(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+        """The codes at `positions` (a copy)."""
+        codes = self.codes
+        if not len(positions) or int(positions.max()) < len(codes):
+            return codes[positions]
+        inside = positions < len(codes)
+        out = np.full(len(positions), MISSING, dtype=np.int32)
+        out[inside] = codes[positions[inside]]
+        return out
+
+    def first(self, length: int) -> npt.NDArray[np.int32]:
+        """The codes of positions 0 to `length` - 1 (read only)."""
+        codes = self.codes
+        if len(codes) >= length:
+            return codes[:length]
+        out = np.full(length, MISSING, dtype=np.int32)
+        out[: len(codes)] = codes
+        return out
+
+    def writable_codes(self, length: int = 0) -> npt.NDArray[np.int32]:
+        """The codes, this column's own and holding at least `length` positions (grown by half)."""
+        size = len(self.codes)
+        if self.shared or size < length:
+            capacity = size if size >= length else max(length, size + size // 2)
+            codes = np.full(capacity, MISSING, dtype=np.int32)
+            codes[:size] = self.codes
+            self.codes = codes
+            if self.shared:
+                self.pool = list(self.pool)
+                self.index = dict(self.index)
+                self.shared = False
         return self.codes
 
     def forked(self) -> MetadataColumn:
@@ -129,31 +160,28 @@ class MetadataStore:
         column = self._columns.get(key)
         if column is None:
             return None
-        return column.codes[: self._len], column.pool
+        return column.first(self._len), column.pool
 
     def resize(self, length: int) -> None:
-        """Grow to `length` consumers; codes past the end are always MISSING (positions are never removed)."""
-        if length > self._len:
+        """Hold `length` consumers: new positions have no metadata; a shrink (an append undone) forgets
+        what positions past `length` were given."""
+        if length < self._len:
             for column in self._columns.values():
-                if len(column.codes) < length:
-                    size = len(column.codes)  # off the shared base, a little room (see ColumnStore.grow)
-                    room = max(256, size // 8) if column.shared else size // 2 + 1024
-                    grown = np.full(max(length, size + room), MISSING, dtype=np.int32)
-                    grown[: self._len] = column.codes[: self._len]
-                    column.codes, column.shared = grown, False
-                    column.pool, column.index = list(column.pool), dict(column.index)
+                tail = column.codes[length:]
+                if len(tail) and bool((tail != MISSING).any()):
+                    column.writable_codes()[length:] = MISSING
         self._len = length
 
     def snapshot(self, positions: npt.NDArray[np.int64]) -> MetadataRows:
         """The metadata of `positions` as it is now (their codes copied; pools only ever grow)."""
         return MetadataRows(
-            [(k, c.codes[positions], c.pool) for k, c in self._columns.items()], len(positions)
+            [(k, c.codes_at(positions), c.pool) for k, c in self._columns.items()], len(positions)
         )
 
     def record(self, position: int) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         for key, column in self._columns.items():
-            code = int(column.codes[position])
+            code = column.code_at(position)
             if code != MISSING:
                 value = column.pool[code]
                 out[key] = list(value) if isinstance(value, tuple) else value
@@ -187,8 +215,8 @@ class MetadataStore:
                 positions = [p for p, _ in given]
             column = self._columns.get(key)
             if column is None:
-                column = MetadataColumn(np.full(max(self._len, 1), MISSING, dtype=np.int32), [])
-            column.writable_codes()  # private codes and pool before the pool grows
+                column = _new_column()
+            column.writable_codes(positions[-1] + 1)  # private codes and pool before the pool grows
             planned.append((key, column, positions, column.codes_for(values)))
         for key, column, positions, codes in planned:
             self._columns.setdefault(key, column)
@@ -198,16 +226,19 @@ class MetadataStore:
         """Replace one consumer's whole metadata object (None or {} clears it)."""
         metadata = metadata or {}
         for key, column in self._columns.items():
-            if key not in metadata and column.codes[position] != MISSING:
+            if key not in metadata and column.code_at(position) != MISSING:
                 column.writable_codes()[position] = MISSING
         for key, value in metadata.items():
             target = self._columns.get(key)
             if target is None:
-                target = self._columns[key] = MetadataColumn(
-                    np.full(max(self._len, 1), MISSING, dtype=np.int32), []
-                )
+                target = self._columns[key] = _new_column()
             code = target.code_for(value)
-            target.writable_codes()[position] = code
+            target.writable_codes(position + 1)[position] = code
+
+
+def _new_column() -> MetadataColumn:
+    """A key no consumer has yet: no codes (every position reads MISSING)."""
+    return MetadataColumn(np.zeros(0, dtype=np.int32), [])
 
 
 class MetadataRows:

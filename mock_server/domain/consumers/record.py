@@ -137,8 +137,8 @@ def records_from_columns(
     metadata: Callable[[int], dict[str, Any] | None],
     locations: Sequence[Location],
 ) -> list[ConsumerRecord]:
-    """Records from a table's stored values: `numbers` holds each numeric column's values at `positions`
-    (in that order, as plain Python values); `strings` holds whole string columns, indexed by position."""
+    """Records from a table's stored values: `numbers` and `strings` hold each column's values at
+    `positions` (in that order, as plain Python values)."""
     email, phone, full_name = strings["email"], strings["phone"], strings["full_name"]
     external_id = strings["external_id"]
     out = []
@@ -150,10 +150,10 @@ def records_from_columns(
                 position=pos,
                 id=str(UUID(int=(numbers["id_hi"][k] << 64) | numbers["id_lo"][k])),
                 organization_id=organization_id,
-                email=email[pos],
-                phone=phone[pos],
-                full_name=full_name[pos],
-                external_id=external_id[pos],
+                email=email[k],
+                phone=phone[k],
+                full_name=full_name[k],
+                external_id=external_id[k],
                 metadata=metadata(pos),
                 total_orders=numbers["total_orders"][k],
                 ltv_cents=numbers["ltv_cents"][k],

@@ -2,11 +2,12 @@
 
 A consumer is a stable integer position (its key for cursors and membership) plus a UUIDv7 id; the
 columns carry the union of both documentation styles' attributes. Columns handed in at construction
-are treated as shared (copy on first write), so one seeded base backs every organization of a seed and
-every reset; each table sees the base's ids XORed with its own 62-bit mask (`id_mask`), so tenants never
-share a consumer id, and the lookups built over the base alone (identifier indexes, folded text) are
-kept on the base, built once for all of them. The storage is `ColumnStore` (copy on write, growth, the
-location pool), the folded text of CONTAINS rules `FoldedText`, a snapshot's rows `ChangedRows`.
+are shared (the store's head, a column copied on its first write; appended consumers go to a tail of
+the table's own), so one seeded base backs every organization of a seed and every reset; each table
+sees the base's ids XORed with its own 62-bit mask (`id_mask`), so tenants never share a consumer id,
+and the lookups built over the base alone (identifier indexes, folded text) are kept on the base, built
+once for all of them. The storage is `ColumnStore` (head and tail, the location pool), the folded text
+of CONTAINS rules `FoldedText`, a snapshot's rows `ChangedRows`.
 """
 
 from __future__ import annotations
@@ -57,8 +58,6 @@ class ConsumerTable:
         self._n = len(columns)
         self.base_len = self._n
         self._columns = ColumnStore(columns)
-        self._num = self._columns.num  # (the store's dicts: a column copied on write is replaced in them)
-        self._str = self._columns.str
         self._base = columns  # its `lookups` hold what is built over the generated columns alone
         self._id_mask = id_mask  # a base position's stored id_lo is its id's low half XOR this
         self.metadata = columns.metadata.fork()
@@ -76,11 +75,10 @@ class ConsumerTable:
 
     # ---- columns (read-only views for rule evaluation) -------------------------------------------
     def column(self, name: str) -> npt.NDArray[Any]:
-        return self._num[name][: self._n]
+        return self._columns.column(name)
 
     def strings(self, name: str) -> list[str | None]:
-        values = self._str[name]
-        return values if len(values) == self._n else values[: self._n]
+        return self._columns.strings(name)
 
     def contains(self, name: str, needle: str, lo: int = 0, hi: int | None = None) -> npt.NDArray[np.bool_]:
         """Which consumers in [lo, hi) hold `needle` (case-folded, not empty, no NUL) in a string column,
@@ -100,12 +98,11 @@ class ConsumerTable:
         if value in self._extra_ids:
             return self._extra_ids[value]
         hi, lo = value >> 64, value & 0xFFFFFFFFFFFFFFFF
-        base_hi = self._num["id_hi"][: self.base_len]
+        base_hi = self._columns.head("id_hi")
         start = int(np.searchsorted(base_hi, np.uint64(hi), side="left"))
         end = int(np.searchsorted(base_hi, np.uint64(hi), side="right"))
-        lo_col, mask = self._num["id_lo"], self._id_mask
         for i in range(start, end):
-            if int(lo_col[i]) ^ mask == lo:
+            if int(self._columns.value("id_lo", i)) ^ self._id_mask == lo:
                 return i
         return None
 
@@ -152,12 +149,12 @@ class ConsumerTable:
         return self.metadata.has(key)
 
     def id_of(self, position: int) -> str:
-        lo = int(self._num["id_lo"][position]) ^ (self._id_mask if position < self.base_len else 0)
-        return str(UUID(int=(int(self._num["id_hi"][position]) << 64) | lo))
+        lo = int(self._columns.value("id_lo", position)) ^ (self._id_mask if position < self.base_len else 0)
+        return str(UUID(int=(int(self._columns.value("id_hi", position)) << 64) | lo))
 
     def id_lows(self, at: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         """The low halves of the ids at positions `at` (the mask undone on base positions)."""
-        lows: npt.NDArray[np.uint64] = self._num["id_lo"][at]
+        lows: npt.NDArray[np.uint64] = self._columns.take("id_lo", at)
         if self._id_mask:
             lows = np.where(at < self.base_len, lows ^ np.uint64(self._id_mask), lows)
         return lows
@@ -170,15 +167,13 @@ class ConsumerTable:
     def records(self, positions: Sequence[int] | npt.NDArray[Any]) -> list[ConsumerRecord]:
         """Records for many positions at once: one fancy-index per column, then plain Python values."""
         idx = np.asarray(positions, dtype=np.int64)
-        numbers = {name: self._num[name][idx].tolist() for name in NUMERIC_COLUMNS if name != "id_lo"}
+        columns = self._columns
+        numbers = {name: columns.take(name, idx).tolist() for name in NUMERIC_COLUMNS if name != "id_lo"}
         numbers["id_lo"] = self.id_lows(idx).tolist()
+        at = idx.tolist()
+        strings = {name: columns.strings_at(name, at) for name in STRING_COLUMNS}
         return records_from_columns(
-            self.organization_id,
-            idx.tolist(),
-            numbers,
-            self._str,
-            self.metadata.record,
-            self._columns.locations,
+            self.organization_id, at, numbers, strings, self.metadata.record, columns.locations
         )
 
     # ---- writes --------------------------------------------------------------------------------------
@@ -188,17 +183,15 @@ class ConsumerTable:
         email = attrs.get("email")
         if email is not None and self.index_of_email(email) is not None:
             raise Conflict("A consumer with this email already exists")
-        position = self._n
-        self._columns.grow(position + 1, self._n)
+        columns = self._columns
+        position = columns.append_rows(1)  # every column holds its default
         now = to_millis(self._clock.now())
         uid = UUID(self._ids.new()).int
-        self._num["id_hi"][position] = uid >> 64
-        self._num["id_lo"][position] = uid & 0xFFFFFFFFFFFFFFFF
-        self._extra_ids[uid] = position  # every other column already holds its default (see _grow)
-        self._num["created_at"][position] = now
-        self._num["updated_at"][position] = now
-        for name in STRING_COLUMNS:
-            self._str[name].append(None)
+        columns.set("id_hi", position, uid >> 64)
+        columns.set("id_lo", position, uid & _LOW_64)
+        self._extra_ids[uid] = position
+        columns.set("created_at", position, now)
+        columns.set("updated_at", position, now)
         self._n = position + 1
         self.metadata.resize(self._n)
         self._write(position, attrs, now)
@@ -246,7 +239,6 @@ class ConsumerTable:
             if name in _CONVERTED:
                 stored = [self._stored(name, value) for value in stored]
             numbers[ATTRIBUTE_COLUMNS.get(name, name)] = (np.asarray(offsets, dtype=np.int64) + start, stored)
-        self._columns.grow(end, self._n)
         self.metadata.resize(end)
         if "metadata" in names:
             try:
@@ -254,19 +246,20 @@ class ConsumerTable:
             except BaseException:  # a value no column can hold: nothing is written
                 self.metadata.resize(start)
                 raise
+        columns = self._columns
+        columns.append_rows(count, strings)
         uids = self._ids.new_ints(count)
-        num = self._num  # every column is private after _grow
-        num["id_hi"][start:end] = np.fromiter((u >> 64 for u in uids), dtype=np.uint64, count=count)
-        num["id_lo"][start:end] = np.fromiter((u & _LOW_64 for u in uids), dtype=np.uint64, count=count)
+        new = np.arange(start, end, dtype=np.int64)
+        columns.set("id_hi", new, np.fromiter((u >> 64 for u in uids), dtype=np.uint64, count=count))
+        columns.set("id_lo", new, np.fromiter((u & _LOW_64 for u in uids), dtype=np.uint64, count=count))
         self._extra_ids.update(zip(uids, range(start, end), strict=True))
         now = to_millis(self._clock.now())
-        num["created_at"][start:end] = now
-        num["updated_at"][start:end] = now
+        columns.set("created_at", new, now)
+        columns.set("updated_at", new, now)
         for column_name, (positions, stored) in numbers.items():
-            num[column_name][positions] = stored
+            columns.set(column_name, positions, stored)
         for name in STRING_COLUMNS:
             values = strings.get(name)
-            self._str[name].extend(values if values is not None else [None] * count)
             if values is not None:
                 self._string_writes[name] = self._string_writes.get(name, 0) + 1
                 built = self._built_index(name)
@@ -283,10 +276,8 @@ class ConsumerTable:
             elif name == "metadata":
                 self.metadata.set_record(position, value)
             else:
-                self._columns.writable(ATTRIBUTE_COLUMNS.get(name, name))[position] = self._stored(
-                    name, value
-                )
-        self._columns.writable("updated_at")[position] = now_ms
+                self._columns.set(ATTRIBUTE_COLUMNS.get(name, name), position, self._stored(name, value))
+        self._columns.set("updated_at", position, now_ms)
         self.revision += 1
         self.changes.record(position)
 
@@ -303,12 +294,11 @@ class ConsumerTable:
     def _set_string(self, position: int, name: str, value: str | None) -> None:
         if name == "email" and value is not None:
             value = email_key(value)  # emails are stored case-folded: rules and lookups ignore case
-        column = self._columns.writable_strings(name)
-        old = column[position]
+        old = self._columns.string(name, position)
         if old == value:  # (an importer re-sets the identifiers a consumer was matched by)
             return
         self._string_writes[name] = self._string_writes.get(name, 0) + 1
-        column[position] = value
+        self._columns.set_string(name, position, value)
         self._text.wrote(name, position)
         index = self._built_index(name)
         if index is not None:
@@ -327,10 +317,7 @@ class ConsumerTable:
         """
         positions = self._changed_positions()
         at = np.asarray(positions, dtype=np.int64)
-        columns = self._columns
-        rows = ChangedRows(
-            positions, columns.num, self.id_lows(at), columns.str, columns.locations, self.metadata
-        )
+        rows = ChangedRows(positions, self._columns, self.id_lows(at), self.metadata)
         changed = rows if deferred else rows.render()
         return {"ids": self._ids.export(), "revision": self.revision, "changed": changed}
 
@@ -351,28 +338,25 @@ class ConsumerTable:
 
     def _restore_row(self, position: int, raw: Mapping[str, Any]) -> None:
         """Put back one consumer row of `export` (appending when `position` is the next one)."""
+        columns = self._columns
         if position == self._n:
-            self._columns.grow(position + 1, self._n)
-            for name in STRING_COLUMNS:
-                self._str[name].append(None)
+            columns.append_rows(1)
             self._n += 1
             self.metadata.resize(self._n)
         elif position < self.base_len:
             self._touched.add(position)
         self.changes.record(position)
         uid = UUID(raw["id"]).int
-        self._columns.writable("id_hi")[position] = uid >> 64
+        columns.set("id_hi", position, uid >> 64)
         mask = self._id_mask if position < self.base_len else 0
-        self._columns.writable("id_lo")[position] = (uid & 0xFFFFFFFFFFFFFFFF) ^ mask
+        columns.set("id_lo", position, (uid & _LOW_64) ^ mask)
         if position >= self.base_len:
             self._extra_ids[uid] = position
         for name in NUMERIC_COLUMNS:
             if name not in ("id_hi", "id_lo", "geo"):
-                self._columns.writable(name)[position] = raw[name]
+                columns.set(name, position, raw[name])
         loc = raw["location"]
-        self._columns.writable("geo")[position] = (
-            -1 if loc is None else self._columns.location_code(Location(*loc))
-        )
+        columns.set("geo", position, -1 if loc is None else columns.location_code(Location(*loc)))
         for name in STRING_COLUMNS:
             self._set_string(position, name, raw[name])
         self.metadata.set_record(position, raw["metadata"])

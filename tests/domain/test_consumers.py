@@ -132,3 +132,20 @@ def test_head_and_tail_read_as_one_table() -> None:
     again = ConsumerTable("org", clock, IdFactory(clock, 1), base, id_mask=12345)
     again.restore_export(table.export())
     assert again.export() == table.export() and len(again) == 400
+
+
+def test_a_large_tables_joined_columns_follow_every_write() -> None:
+    """From 16,384 consumers the joined head + tail columns are kept between reads: writes to head and
+    tail show in them, and an append makes them anew."""
+    base = generate_columns(5, 16_400)
+    clock = Clock()
+    table = ConsumerTable("org", clock, IdFactory(clock, 1), base)
+    table.append(email="one@x.io", total_orders=1)
+    assert table.column("total_orders")[-1] == 1 and table.strings("email")[-1] == "one@x.io"
+    table.update(7, total_orders=70, email="seven@x.io")
+    table.update(16_400, total_orders=2, email="tail@x.io")
+    orders, emails = table.column("total_orders"), table.strings("email")
+    assert orders[7] == 70 and orders[16_400] == 2 and emails[7] == "seven@x.io" and emails[-1] == "tail@x.io"
+    table.append_many([{"email": "two@x.io", "total_orders": 3}])
+    assert table.column("total_orders")[-2:].tolist() == [2, 3] and table.strings("email")[-1] == "two@x.io"
+    assert base.numeric["total_orders"][7] != 70 or base.strings["email"][7] != "seven@x.io"

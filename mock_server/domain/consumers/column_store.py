@@ -17,8 +17,8 @@ from mock_server.domain.consumers.record import Location
 
 #: A tail's first capacity (rows); it grows by half from there.
 _FIRST_TAIL = 64
-#: From this many consumers on, a string column joined from head and tail is kept until it changes (a
-#: rule reads it whole); below, joining it again costs less than keeping a copy per organization.
+#: From this many consumers on, a column joined from head and tail is kept (written through) until the next
+#: append: rules read columns whole; below, joining again costs less than keeping a copy per organization.
 _CACHED_JOIN = 16_384
 
 Positions = int | npt.NDArray[np.int64]
@@ -35,7 +35,6 @@ class ColumnStore:
         "_owned",
         "_tail",
         "_tail_strings",
-        "_writes",
         "base",
         "locations",
         "size",
@@ -48,32 +47,35 @@ class ColumnStore:
         self._owned: set[str] = set()  # the columns whose head is this store's copy
         self._tail: dict[str, npt.NDArray[Any]] = {}  # made by the first append, room to spare
         self._tail_strings: dict[str, list[str | None]] = {name: [] for name in STRING_COLUMNS}
-        self._writes = 0  # bumps on every string write: a cached join is stale when it moved
-        self._joined: dict[str, tuple[tuple[int, int], list[str | None]]] = {}
+        self._joined: dict[str, Any] = {}  # name -> the joined column (size >= _CACHED_JOIN), until an append
         self.locations = columns.locations  # copied before a new location is added
         self._location_index: dict[Location, int] | None = None
 
     # ---- reads -----------------------------------------------------------------------------------------
     def column(self, name: str) -> npt.NDArray[Any]:
         """A numeric column over every position (the shared head itself while nothing was appended)."""
-        head = self._head[name]
         if self.size == self.base:
-            return head
+            return self._head[name]
         tail = self._tail[name][: self.size - self.base]
-        return tail if not self.base else np.concatenate((head, tail))
+        if not self.base:
+            return tail
+        joined: npt.NDArray[Any] | None = self._joined.get(name)
+        if joined is None:
+            joined = np.concatenate((self._head[name], tail))
+            if self.size >= _CACHED_JOIN:
+                self._joined[name] = joined
+        return joined
 
     def strings(self, name: str) -> list[str | None]:
         """A string column over every position (read only: the shared head itself until an append)."""
-        tail = self._tail_strings[name]
-        if not tail:
+        if not self._tail_strings[name]:
             return self._head_strings[name]
-        if self.size < _CACHED_JOIN:
-            return self._join(name)
-        version = (self.size, self._writes)
-        cached = self._joined.get(name)
-        if cached is None or cached[0] != version:
-            cached = self._joined[name] = (version, self._join(name))
-        return cached[1]
+        joined: list[str | None] | None = self._joined.get(name)
+        if joined is None:
+            joined = self._join(name)
+            if self.size >= _CACHED_JOIN:
+                self._joined[name] = joined
+        return joined
 
     def head(self, name: str) -> npt.NDArray[Any]:
         """A numeric column's head alone (positions below `base`; read only)."""
@@ -109,6 +111,9 @@ class ColumnStore:
     # ---- writes ----------------------------------------------------------------------------------------
     def set(self, name: str, positions: Positions, values: Any) -> None:
         """Write a numeric column at one position or an array of them (`values`: one, or one per position)."""
+        joined = self._joined.get(name)
+        if joined is not None:
+            joined[positions] = values
         base = self.base
         if isinstance(positions, int):
             if positions < base:
@@ -128,7 +133,9 @@ class ColumnStore:
             self._tail[name][positions[~in_head] - base] = values[~in_head]
 
     def set_string(self, name: str, position: int, value: str | None) -> None:
-        self._writes += 1
+        joined = self._joined.get(name)
+        if joined is not None:
+            joined[position] = value
         if position < self.base:
             if name not in self._owned:
                 self._head_strings[name] = list(self._head_strings[name])
@@ -156,7 +163,7 @@ class ColumnStore:
             given = strings.get(name)
             tail.extend(given if given is not None else [None] * count)
         self.size = start + count
-        self._writes += 1
+        self._joined.clear()
         return start
 
     def location_code(self, location: Location) -> int:

@@ -61,7 +61,9 @@ class ConsumerTable:
         self._base = columns  # its `lookups` hold what is built over the generated columns alone
         self._id_mask = id_mask  # a base position's stored id_lo is its id's low half XOR this
         self.metadata = columns.metadata.fork()
-        self._extra_ids: dict[int, int] = {}  # uuid int -> position, for ids not in the sorted base
+        # uuid int -> position, for ids not in the sorted base: made on the first lookup that needs it (the
+        # appended rows' ids are in the columns; most organizations are never asked for one by id)
+        self._extra_ids: dict[int, int] | None = None
         self._indexes: dict[str, ValueIndex] = {}
         self._own_indexes: set[str] = set()  # the others are the base's, shared: layered before a write
         self._touched: set[int] = set()  # base positions changed since generation (for snapshots)
@@ -95,8 +97,10 @@ class ConsumerTable:
             value = UUID(consumer_id).int
         except (ValueError, AttributeError, TypeError):
             return None
-        if value in self._extra_ids:
-            return self._extra_ids[value]
+        if self._n > self.base_len:
+            position = self._appended_ids().get(value)
+            if position is not None:
+                return position
         hi, lo = value >> 64, value & 0xFFFFFFFFFFFFFFFF
         base_hi = self._columns.head("id_hi")
         start = int(np.searchsorted(base_hi, np.uint64(hi), side="left"))
@@ -105,6 +109,14 @@ class ConsumerTable:
             if int(self._columns.value("id_lo", i)) ^ self._id_mask == lo:
                 return i
         return None
+
+    def _appended_ids(self) -> dict[int, int]:
+        if self._extra_ids is None:
+            at = np.arange(self.base_len, self._n, dtype=np.int64)
+            his, los = self._columns.take("id_hi", at).tolist(), self._columns.take("id_lo", at).tolist()
+            ids = ((hi << 64) | lo for hi, lo in zip(his, los, strict=True))
+            self._extra_ids = dict(zip(ids, range(self.base_len, self._n), strict=True))
+        return self._extra_ids
 
     def index_of_email(self, email: str) -> int | None:
         return self._index("email").first(email_key(email))
@@ -189,7 +201,8 @@ class ConsumerTable:
         uid = UUID(self._ids.new()).int
         columns.set("id_hi", position, uid >> 64)
         columns.set("id_lo", position, uid & _LOW_64)
-        self._extra_ids[uid] = position
+        if self._extra_ids is not None:
+            self._extra_ids[uid] = position
         columns.set("created_at", position, now)
         columns.set("updated_at", position, now)
         self._n = position + 1
@@ -252,7 +265,8 @@ class ConsumerTable:
         new = np.arange(start, end, dtype=np.int64)
         columns.set("id_hi", new, np.fromiter((u >> 64 for u in uids), dtype=np.uint64, count=count))
         columns.set("id_lo", new, np.fromiter((u & _LOW_64 for u in uids), dtype=np.uint64, count=count))
-        self._extra_ids.update(zip(uids, range(start, end), strict=True))
+        if self._extra_ids is not None:
+            self._extra_ids.update(zip(uids, range(start, end), strict=True))
         now = to_millis(self._clock.now())
         columns.set("created_at", new, now)
         columns.set("updated_at", new, now)
@@ -351,7 +365,7 @@ class ConsumerTable:
         mask = self._id_mask if position < self.base_len else 0
         columns.set("id_lo", position, (uid & _LOW_64) ^ mask)
         if position >= self.base_len:
-            self._extra_ids[uid] = position
+            self._extra_ids = None  # (made again from the columns when next needed)
         for name in NUMERIC_COLUMNS:
             if name not in ("id_hi", "id_lo", "geo"):
                 columns.set(name, position, raw[name])
@@ -368,8 +382,10 @@ _CONVERTED = frozenset({"location", "last_order_at", "status"})
 
 
 def email_key(email: str) -> str:
-    """How emails are stored and matched: case-folded, so rules and lookups ignore case."""
-    return email.strip().casefold()
+    """How emails are stored and matched: case-folded, so rules and lookups ignore case (an email already
+    so is given back as it is: a table holds it once, not once in its column and again in its index)."""
+    key = email.strip().casefold()
+    return email if key == email else key
 
 
 def _same(value: str) -> str:

@@ -16,12 +16,19 @@ from mock_server.domain.kernel.clock import Clock
 class IdFactory:
     """Makes UUIDv7 ids from a clock and a seeded generator; ids from one factory are strictly increasing."""
 
-    __slots__ = ("_clock", "_last", "_rng")
+    __slots__ = ("_clock", "_last", "_random", "_seed")
 
     def __init__(self, clock: Clock, seed: int | str) -> None:
         self._clock = clock
-        self._rng = random.Random(seed)
-        self._last = 0
+        self._seed = seed
+        self._random: random.Random | None = None  # seeded on first use: 2.5 KB, and most factories of
+        self._last = 0  # a stranger's organization never make an id
+
+    @property
+    def _rng(self) -> random.Random:
+        if self._random is None:
+            self._random = random.Random(self._seed)
+        return self._random
 
     def new(self) -> str:
         return str(UUID(int=self.new_ints(1)[0]))

@@ -20,9 +20,10 @@ from mock_server.control.journal_query import JournalQuery
 from mock_server.control.redaction import key_tag
 from mock_server.domain.consumers import ChangedRows
 from mock_server.domain.imports import ForcedOutcome, JobBoard, JobKind, Progression, RowError
-from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, in_range, isoformat
+from mock_server.domain.kernel import Clock, Invalid, Issue, NotFound, Steps, in_range, isoformat
 from mock_server.domain.world import World
 from mock_server.web.calls import Call, Reply
+from mock_server.web.slices import sliced
 
 
 class ControlState(Protocol):
@@ -41,6 +42,8 @@ class ControlState(Protocol):
     @property
     def control_token(self) -> str | None: ...
     def reset(self, secret_key: str | None = None) -> None: ...
+    def reset_steps(self, secret_key: str | None = None) -> Steps[bool]: ...
+    def trim(self) -> None: ...
     def reseed(self, seed: int, consumers: int | None = None) -> None: ...
     def export(self, secret_key: str | None = None, *, deferred: bool = False) -> dict[str, Any]: ...
     def restore(self, snapshot: dict[str, Any]) -> None: ...
@@ -74,7 +77,8 @@ async def reset(call: Call) -> Reply:
         raise Invalid(
             "Unknown secret key: the mock only accepts its --keys", (Issue("secretKey", "not pinned"),)
         )
-    state.reset(key)
+    if await sliced(state.reset_steps(key)):
+        await asyncio.to_thread(state.trim)  # the C heap's free pages back to the system, off the loop
     if key is None:
         return Reply(200, {"reset": "all"})
     return Reply(200, {"reset": "tenant", "organizationId": state.world.organization_for_key(key).id})

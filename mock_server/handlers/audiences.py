@@ -7,7 +7,7 @@ from typing import Any
 
 from mock_server.domain.audiences import PageRequest, create_tier_group, update_tier_group
 from mock_server.domain.world import Organization
-from mock_server.handlers.slices import sliced
+from mock_server.web.slices import sliced
 from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.member_pages import members_page

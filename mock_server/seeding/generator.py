@@ -67,10 +67,10 @@ def give_back() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    _trim()
+    trim()
 
 
-def _trim() -> None:
+def trim() -> None:
     """Hand the C heap's free pages back to the system (glibc keeps them otherwise: the RSS would stay
     at its peak after a reset); nothing where there is no glibc."""
     with contextlib.suppress(OSError, AttributeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,10 +19,16 @@ if TYPE_CHECKING:  # the organization builds these around itself
 class SyncedLists:
     """What the sync book needs from an organization (its SyncHost): consumers and synced lists."""
 
-    __slots__ = ("_org",)
+    __slots__ = ("_ref",)
 
-    def __init__(self, org: Organization) -> None:
-        self._org = org
+    def __init__(self, org: weakref.ref[Organization]) -> None:
+        self._ref = org  # weakly: the organization holds its host, the host no cycle
+
+    @property
+    def _org(self) -> Organization:
+        org = self._ref()
+        assert org is not None, "the host of a dropped organization was used"
+        return org
 
     def consumer_directory(self) -> ConsumerTable:
         return self._org.consumers

@@ -7,6 +7,7 @@ sync source with it and leaves every experience) and the CSV import of a static 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Generator, Mapping
 from datetime import datetime
 from typing import Any
@@ -49,10 +50,18 @@ class Organization:
         )
         self.experiences = ExperienceBook(organization_id, clock, ids)
         sets = MemberSets(clock, consumers)
-        self.audiences = AudienceRegistry(organization_id, clock, ids, sets, actor, self._archived)
-        self.members = Membership(self.audiences, sets, consumers, self._sync_status)
+        # the parts reach back into the organization weakly: it holds no reference cycle, so a dropped
+        # organization is freed at once, without the cyclic collector (whose full pass over thousands of
+        # dropped organizations held the loop for about half a second), frozen or not
+        itself = weakref.ref(self)
+        self.audiences = AudienceRegistry(
+            organization_id, clock, ids, sets, actor, lambda audience: _alive(itself)._archived(audience)
+        )
+        self.members = Membership(
+            self.audiences, sets, consumers, lambda audience: _alive(itself)._sync_status(audience)
+        )
         self.ahead = Ahead(self.audiences, sets)  # what a request will evaluate, in slices first
-        self.sync_host = SyncedLists(self)
+        self.sync_host = SyncedLists(itself)
 
     # ---- CSV imports -------------------------------------------------------------------------------
     def create_import(self, audience_id: str) -> AudienceImport:
@@ -120,3 +129,9 @@ class Organization:
 
     def _sync_status(self, audience_id: str) -> tuple[AudienceSyncStatus | None, datetime | None]:
         return self.sync.sync_status(audience_id)
+
+
+def _alive(ref: weakref.ref[Organization]) -> Organization:
+    org = ref()
+    assert org is not None, "a part of a dropped organization was used"  # its parts go with it
+    return org

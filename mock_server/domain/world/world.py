@@ -147,19 +147,25 @@ class World:
         return org
 
     # ---- reset and snapshots -----------------------------------------------------------------------
-    def reset(self, secret_key: str | None = None) -> None:
-        """Back to the freshly seeded state, by rebuilding: one tenant (by key), or all and the clock."""
+    def reset(self, secret_key: str | None = None) -> list[Organization]:
+        """Back to the freshly seeded state, by rebuilding: one tenant (by key), or all and the clock.
+        The organizations it replaced, for the caller to let go when it likes (freeing thousands at once
+        takes a while)."""
         if secret_key is not None:
             tenant_hash = key_hash(secret_key)
             if self.pinned is not None and tenant_hash not in self.pinned:
                 raise Unauthorized("Unknown secret key")
-            if tenant_hash in self._orgs:
-                self._orgs[tenant_hash] = self.build_organization(tenant_hash)
-            return
+            if tenant_hash not in self._orgs:
+                return []
+            dropped = [self._orgs[tenant_hash]]
+            self._orgs[tenant_hash] = self.build_organization(tenant_hash)
+            return dropped
         self.clock.set(self.start)
         self.clock.running = self.start_running
+        dropped = list(self._orgs.values())
         self._orgs = {}
         self.warm()
+        return dropped
 
     def export(self, only: str | None = None, *, deferred: bool = False) -> dict[str, Any]:
         """A JSON-able dict that restores this world exactly, without dumping generated consumers.

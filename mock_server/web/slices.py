@@ -1,4 +1,5 @@
-"""Sliced domain work run from a handler: one slice, then every other request waiting gets its turn."""
+"""Sliced domain work run from a handler (the Admin API's or the control plane's): one slice, then every other
+request waiting gets its turn."""
 
 from __future__ import annotations
 

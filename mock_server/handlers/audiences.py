@@ -7,11 +7,11 @@ from typing import Any
 
 from mock_server.domain.audiences import PageRequest, create_tier_group, update_tier_group
 from mock_server.domain.world import Organization
-from mock_server.web.slices import sliced
 from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.member_pages import members_page
 from mock_server.web.calls import Call, Reply
+from mock_server.web.slices import sliced
 
 #: Audiences read per slice of a list (about 5 ms).
 _LIST_SLICE = 512

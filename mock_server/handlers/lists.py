@@ -13,11 +13,11 @@ from mock_server.domain.imports import check_declared_size
 from mock_server.domain.kernel import Clock, NotFound
 from mock_server.domain.sync import Vendor
 from mock_server.domain.world import key_hash
-from mock_server.web.slices import sliced
 from mock_server.handlers.tenancy import Served, organization
 from mock_server.views import work
 from mock_server.views.dialect import Dialect
 from mock_server.web.calls import Call, Reply
+from mock_server.web.slices import sliced
 
 
 class Uploading(Served, Protocol):

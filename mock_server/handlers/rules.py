@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from mock_server.domain.audiences import UNSET, RuleInput, RulePatch
 from mock_server.domain.kernel import Invalid, Issue
 from mock_server.domain.world import Organization
-from mock_server.web.slices import sliced
 from mock_server.handlers.tenancy import organization
 from mock_server.views.dialect import Dialect
 from mock_server.views.wire import given
 from mock_server.web.calls import Call, Reply
+from mock_server.web.slices import sliced
 
 
 def _check_body_audience(call: Call) -> None:

@@ -76,10 +76,10 @@ def test_a_caught_up_set_equals_a_full_evaluation(
         if whole:  # no catch-up: a full pass after every change
             patch.setattr(materializer, "DELTA_FLOOR", 0)
             patch.setattr(materializer, "DELTA_SHARE", 0.0)
-        assert sets.matching(MEANING, predicate, len(rules)).tolist() == full(table, rules)
+        assert sets.matching(MEANING, lambda: predicate, len(rules)).tolist() == full(table, rules)
         for kind, what in batches:
             apply(table, kind, what)
-            got = sets.matching(MEANING, predicate, len(rules))
+            got = sets.matching(MEANING, lambda: predicate, len(rules))
             assert got.tolist() == full(table, rules) and not got.flags.writeable
 
 
@@ -93,15 +93,15 @@ def test_changes_between_slices_are_caught_up_by_the_next_read(
         patch.setattr(materializer, "MIN_SLICE", 1)
         patch.setattr(materializer, "SLICE_WORK", 1)
         if after % 2:
-            sets.matching(MEANING, predicate, len(rules))  # a known set to catch up from
-        steps = sets.steps(MEANING, predicate, len(rules))
+            sets.matching(MEANING, lambda: predicate, len(rules))  # a known set to catch up from
+        steps = sets.steps(MEANING, lambda: predicate, len(rules))
         for _ in range(after):
             next(steps, None)
         for kind, what in batches:  # the table changes while the slices are under way
             apply(table, kind, what)
         for _ in steps:
             pass
-        assert sets.matching(MEANING, predicate, len(rules)).tolist() == full(table, rules)
+        assert sets.matching(MEANING, lambda: predicate, len(rules)).tolist() == full(table, rules)
 
 
 def test_a_read_after_an_append_evaluates_only_the_new_rows() -> None:
@@ -117,8 +117,8 @@ def test_a_read_after_an_append_evaluates_only_the_new_rows() -> None:
         return inner(rows)
 
     sets = Materializer(table)
-    sets.matching(MEANING, counting, 1)
+    sets.matching(MEANING, lambda: counting, 1)
     table.append_many([{"total_orders": 9}, {"total_orders": 1}])
     table.update(3, total_orders=6)
-    assert sets.matching(MEANING, counting, 1).tolist() == full(table, rules)
+    assert sets.matching(MEANING, lambda: counting, 1).tolist() == full(table, rules)
     assert seen == [50, 1, 2]  # the whole table once; then the changed row and the two appended

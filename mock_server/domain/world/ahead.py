@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from mock_server.domain.audiences import Audience, AudienceInput, AudienceType, RuleInput, provisional_rules
 from mock_server.domain.kernel import NotFound, Steps
+from mock_server.domain.world import materializer
 from mock_server.domain.world.audience_registry import AudienceRegistry
 from mock_server.domain.world.member_sets import MemberSets
 
@@ -25,14 +26,17 @@ class Ahead:
 
     def create(self, data: AudienceInput) -> Steps[None]:
         """For `audiences.create(data)`: a dynamic audience's rules over the consumers."""
-        if data.type is AudienceType.DYNAMIC and (rules := provisional_rules(data.rules)):
+        if data.type is not AudienceType.DYNAMIC or not self._sliced(len(data.rules)):
+            return
+        if rules := provisional_rules(data.rules):
             yield from self._sets.warm_rules(rules)
 
     def rules(self, audience_id: str, inputs: Sequence[RuleInput], *, replace: bool) -> Steps[None]:
         """For rules added to (or, `replace`, replacing) a dynamic audience's rules."""
         audience = self._dynamic(audience_id)
-        rules = None if audience is None else provisional_rules(inputs, () if replace else audience.rules)
-        if rules:
+        if audience is None or not self._sliced(len(inputs) + (0 if replace else len(audience.rules))):
+            return
+        if rules := provisional_rules(inputs, () if replace else audience.rules):
             yield from self._sets.warm_rules(rules)
 
     def reads(self, audience_ids: Iterable[str] | None = None) -> Steps[None]:
@@ -44,6 +48,10 @@ class Ahead:
                 yield from self._sets.warm(audience)  # (audiences that mean the same find it done)
             if not k % LOOKED_AT:
                 yield
+
+    def _sliced(self, rules: int) -> bool:
+        """Whether evaluating that many rules takes more than one slice (else the request does it)."""
+        return len(self._sets.consumers) * rules > materializer.SLICE_WORK
 
     def _dynamic(self, audience_id: str) -> Audience | None:
         try:

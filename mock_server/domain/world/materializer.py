@@ -8,6 +8,7 @@ full pass can run in slices that a caller interleaves with other work (each `nex
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ SLICE_WORK = 800_000
 MIN_SLICE = 1024
 
 Meaning = frozenset[frozenset[tuple[Any, ...]]]
+#: The rule set's predicate, compiled only when something is to be evaluated (a set found current is not:
+#: compiling one per audience of a create loop kept thousands of closures for the collector to walk).
+Compile = Callable[[], Predicate]
 #: positions (read-only, shared), rows the table had, its change-log mark and revision then
 _Computed = tuple[Positions, int, int, int]
 
@@ -40,12 +44,12 @@ class Materializer:
         self._table = table
         self._computed: OrderedDict[Meaning, _Computed] = OrderedDict()
 
-    def matching(self, meaning: Meaning, predicate: Predicate, rules: int) -> Positions:
+    def matching(self, meaning: Meaning, predicate: Compile, rules: int) -> Positions:
         """The positions the rule set selects now (caught up at once; `steps` does it in slices)."""
         return finish(self.steps(meaning, predicate, rules, sliced=False))
 
     def steps(
-        self, meaning: Meaning, predicate: Predicate, rules: int, *, sliced: bool = True
+        self, meaning: Meaning, compiled: Compile, rules: int, *, sliced: bool = True
     ) -> Steps[Positions]:
         """`matching`, one bounded slice per `next()` (rows times `rules` about SLICE_WORK each). Whatever
         changes between slices is caught up by the next call, from the mark taken at the start."""
@@ -59,9 +63,9 @@ class Materializer:
         step = max(MIN_SLICE, SLICE_WORK // max(1, rules)) if sliced else max(1, n)
         changed = None if known is None else self._changed(known, n)
         if changed is None or known is None:
-            positions = yield from _evaluate(table, predicate, 0, n, step)
+            positions = yield from _evaluate(table, compiled(), 0, n, step)
         else:
-            positions = yield from _caught_up(table, predicate, known, changed, n, step)
+            positions = yield from _caught_up(table, compiled(), known, changed, n, step)
         positions.flags.writeable = False  # shared: every change to a member set makes a new array
         latest = self._computed.get(meaning)
         if latest is None or latest[3] <= revision:  # (a fresher one may have landed between slices)

@@ -64,13 +64,13 @@ class MemberSets:
         changing nothing an answer shows."""
         if audience.rules:
             yield from self._by_meaning.steps(
-                _meaning(audience.rules), self._predicate(audience), len(audience.rules)
+                _meaning(audience.rules), lambda: self._predicate(audience), len(audience.rules)
             )
 
     def warm_rules(self, rules: Sequence[Rule]) -> Steps[None]:
         """`warm` for the rules an audience is about to have (checked rules; their ids do not matter)."""
         if rules:
-            yield from self._by_meaning.steps(_meaning(rules), compile_rules(rules), len(rules))
+            yield from self._by_meaning.steps(_meaning(rules), lambda: compile_rules(rules), len(rules))
 
     def stale(self, audience: Audience) -> bool:
         """True when the set no longer shows the audience's rules over today's table, or is due."""
@@ -106,7 +106,7 @@ class MemberSets:
         if not audience.rules:
             return EMPTY
         return self._by_meaning.matching(
-            _meaning(audience.rules), self._predicate(audience), len(audience.rules)
+            _meaning(audience.rules), lambda: self._predicate(audience), len(audience.rules)
         )
 
 

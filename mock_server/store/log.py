@@ -5,7 +5,7 @@ rowid), written `major-minor` or `major`, ordered by `position_key`."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 #: A log entry: its position, the command's JSON part, its raw body.
@@ -61,6 +61,11 @@ class Log(Protocol):
     async def save_snapshot(self, position: str, data: bytes, *, claimed: bool = False) -> None:
         """Keep `data` as the world at `position`, unless a newer snapshot is already kept; the log up to
         it may be trimmed. `claimed`: the claim taken for it ends."""
+        ...
+
+    async def save_encoded(self, position: str, encode: Callable[[], bytes]) -> int | None:
+        """Save the snapshot `encode()` makes of the world now, at `position`, under a claim taken for
+        it; its size in bytes, or None when it was encoded elsewhere (a forked copy of this process)."""
         ...
 
     async def detach(self) -> None:

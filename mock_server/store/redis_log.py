@@ -8,12 +8,19 @@ Valkey too (the same protocol)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
+import logging
+import os
+import sys
 import time
-from collections.abc import Sequence
-from typing import Any
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -32,6 +39,8 @@ from mock_server.store.redis_scripts import (
     SNAPSHOT_CLAIM_KEY,
     SNAPSHOT_KEY,
 )
+
+logger = logging.getLogger("fanfare_mock.store")
 
 #: Entries read per exchange (a long history is replayed in bounded steps).
 READ_LIMIT = 5_000
@@ -67,6 +76,7 @@ class RedisLog:
         self.group = "" if self._page is None else self._page.group
         #: Set by `settled`: the lease is trusted but past its half (the replica renews it meanwhile).
         self.renewal_due = False
+        self._writers: set[asyncio.Future[None]] = set()  # forked snapshot writers being waited for
 
     def _client(self) -> Redis:
         loop = asyncio.get_running_loop()
@@ -170,10 +180,60 @@ class RedisLog:
         except (RedisError, OSError) as error:
             raise self._unavailable(error) from None
 
+    async def save_encoded(self, position: str, encode: Callable[[], bytes]) -> int | None:
+        """Encode and save the snapshot in a forked copy of this process (as Redis's own BGSAVE does):
+        the copy sees the world as it is at the fork, copy-on-write, so the event loop goes on serving
+        while the copy encodes (a pause of seconds at a large world, on the one worker that writes). The
+        fork happens before this awaits anything: the caller's world is at `position` then."""
+        if not hasattr(os, "fork"):
+            data = encode()
+            await self.save_snapshot(position, data, claimed=True)
+            return len(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: a fork with threads running
+            child = os.fork()
+        if child == 0:  # pragma: no cover - the forked copy: never returns into the event loop
+            _write_forked(self.url, position, encode)
+        self._writers.add(asyncio.ensure_future(self._reap(child)))
+        return None
+
+    async def _reap(self, child: int) -> None:
+        try:
+            _, status = await asyncio.to_thread(os.waitpid, child, 0)
+            if status != 0:
+                logger.warning(
+                    "snapshot not written: its writer (pid %d) ended with status %d", child, status
+                )
+        finally:
+            self._writers.discard(asyncio.current_task())
+
+    async def settle_writers(self) -> None:
+        """Wait for the snapshot writers under way (tests; a clean stop)."""
+        while self._writers:
+            await asyncio.gather(*list(self._writers), return_exceptions=True)
+
     async def detach(self) -> None:
+        await self.settle_writers()  # a writer forked on this loop (the start-up replay's) is waited for
         client = self._clients.pop(id(asyncio.get_running_loop()), None)
         if client is not None:
             await client.aclose()
 
     async def close(self) -> None:
         await self.detach()
+
+
+def _write_forked(url: str, position: str, encode: Callable[[], bytes]) -> NoReturn:
+    """In the forked copy: encode, save with a connection of its own (the parent's belongs to its event
+    loop), and exit without running anything of the parent's (no atexit, no buffered output)."""
+    code = 1
+    try:
+        gc.disable()  # a collection would touch (and so copy) every tracked object of the parent's
+        data = encode()
+        with SyncRedis.from_url(url, socket_connect_timeout=2, socket_timeout=60) as client:
+            client.eval(SAVE_SNAPSHOT, 3, SNAPSHOT_KEY, LOG_KEY, SNAPSHOT_CLAIM_KEY, position, data, position)
+        code = 0
+    except BaseException as error:
+        with contextlib.suppress(Exception):
+            print(f"fanfare-mock: snapshot not written: {error!r}", file=sys.stderr, flush=True)
+    finally:
+        os._exit(code)

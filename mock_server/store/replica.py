@@ -282,9 +282,9 @@ class Replica:
                 self._snapshot_bytes = kept  # the store's snapshot, whoever wrote it, sets the next gap
             if not granted:
                 return
-            data = _encode(self.state)
-            self._snapshot_bytes = len(data)
-            await self.log.save_snapshot(self.position, data, claimed=True)
+            size = await self.log.save_encoded(self.position, lambda: _encode(self.state))
+            if size is not None:
+                self._snapshot_bytes = size
         except Exception as error:  # a snapshot is an optimisation: the log alone is the world
             logger.warning("snapshot not written: %r", error)
 

@@ -134,6 +134,11 @@ class SqliteLog:
 
         await self._run(work)
 
+    async def save_encoded(self, position: str, encode: Callable[[], bytes]) -> int:
+        data = encode()  # one process owns the file: no fork while its connection lives in a thread
+        await self.save_snapshot(position, data, claimed=True)
+        return len(data)
+
     async def detach(self) -> None:
         return None  # the connection belongs to the log's own thread, not to a loop
 

@@ -37,6 +37,8 @@ async def _run(url: str) -> None:
             for i in range(35):
                 created = await writer.post("/api/v1/audiences", json={"name": f"a{i:02}", "type": "STATIC"})
                 assert created.status_code == 201, created.text
+                # a snapshot is written by a forked copy; while one is, the next claim is refused
+                await busy.state.replica.log.settle_writers()
             store = redis.Redis.from_url(url)
             kept = store.hget(SNAPSHOT_KEY, "position").decode()
             first = store.xrange(LOG_KEY, count=1)[0][0].decode()

@@ -100,3 +100,20 @@ def test_reads_pause_between_many_audiences(org: Organization) -> None:
     assert slices(org.ahead.reads()) >= 2
     last = org.audiences.live()[-1]
     assert org.members.positions(last.id).tolist() == full(org, last.id)
+
+
+def test_what_changed_under_the_slices_is_caught_up_in_slices_too(
+    org: Organization, tiny_slices: None
+) -> None:
+    def import_slice(k: int) -> None:  # an import running beside the evaluation, ending before it does
+        if k < 20:
+            org.consumers.append_many(
+                [{"email": f"imp{k}-{i}@example.com", "total_orders": 3} for i in range(50)]
+            )
+
+    slices(org.ahead.create(DYNAMIC), import_slice)
+    with pytest.MonkeyPatch.context() as patch:  # nothing left for the create to evaluate at once
+        patch.setattr(materializer, "_evaluate", None)
+        patch.setattr(materializer, "_caught_up", None)
+        audience = org.audiences.create(DYNAMIC)
+    assert org.members.positions(audience.id).tolist() == full(org, audience.id)

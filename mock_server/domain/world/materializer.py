@@ -28,6 +28,8 @@ DELTA_FLOOR = 4096
 #: rows: a slice has a fixed cost per rule).
 SLICE_WORK = 800_000
 MIN_SLICE = 1024
+#: Rounds of `warm` (each catches up what changed during the one before: fewer rows every time).
+CATCH_UPS = 6
 
 Meaning = frozenset[frozenset[tuple[Any, ...]]]
 #: The rule set's predicate, compiled only when something is to be evaluated (a set found current is not:
@@ -73,6 +75,16 @@ class Materializer:
             if len(self._computed) > SHARED_MEMBER_SETS:
                 self._computed.popitem(last=False)
         return positions
+
+    def warm(self, meaning: Meaning, compiled: Compile, rules: int) -> Steps[None]:
+        """`steps`, again while the table changed under the slices (an import running beside them), so
+        what is left for the request itself to catch up at once is one round's changes at most."""
+        for _ in range(CATCH_UPS):
+            yield from self.steps(meaning, compiled, rules)
+            known = self._computed.get(meaning)
+            if known is None or known[3] == self._table.revision:
+                return
+            yield
 
     def _changed(self, known: _Computed, n: int) -> npt.NDArray[np.int64] | None:
         """The rows that were there before and changed since `known` was computed, or None when a full

@@ -63,14 +63,14 @@ class MemberSets:
         """Bring the materialization `materialize` will use up to date, in slices (each `next()` one),
         changing nothing an answer shows."""
         if audience.rules:
-            yield from self._by_meaning.steps(
+            yield from self._by_meaning.warm(
                 _meaning(audience.rules), lambda: self._predicate(audience), len(audience.rules)
             )
 
     def warm_rules(self, rules: Sequence[Rule]) -> Steps[None]:
         """`warm` for the rules an audience is about to have (checked rules; their ids do not matter)."""
         if rules:
-            yield from self._by_meaning.steps(_meaning(rules), lambda: compile_rules(rules), len(rules))
+            yield from self._by_meaning.warm(_meaning(rules), lambda: compile_rules(rules), len(rules))
 
     def stale(self, audience: Audience) -> bool:
         """True when the set no longer shows the audience's rules over today's table, or is due."""

@@ -92,6 +92,9 @@ def test_an_unchanged_audience_on_an_unchanged_table_is_not_recomputed(
     for _ in range(3):
         client.get(f"{V1}/{audience['id']}/count")
         assert org.members.positions(audience["id"]) is first, "recomputed without a change"
-    org.consumers.revision += 1  # a changed consumer table (what an import or an update does)
+    members = set(first.tolist())
+    outside = next(p for p in range(len(org.consumers)) if p not in members)
+    org.consumers.update(outside, total_orders=1_000_000)  # a changed consumer table: it now qualifies
     second = org.members.positions(audience["id"])
-    assert second is not first and org.members.positions(audience["id"]) is second
+    assert second is not first and set(second.tolist()) == members | {outside}
+    assert org.members.positions(audience["id"]) is second

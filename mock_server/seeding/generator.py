@@ -48,8 +48,8 @@ def consumer_source(seed: int, n: int, progress: Progress | None = None) -> Cons
 
     Freezing moves everything alive (Faker's tables, the app, the new columns) out of the collector's
     sight, so later gen-2 collections stop walking them (toolchain notes: 333 ms pauses otherwise).
-    What is garbage already is collected first: frozen, it would never be (a discarded world's
-    organizations hold reference cycles). It lives here, not in the domain, because it is a
+    What is garbage already is collected first: frozen, a cycle in it would never be (organizations
+    hold none any more, but the rest of a discarded world may). It lives here, not in the domain, because it is a
     process-wide side effect.
     """
     columns = generate_columns(seed, n, progress)
@@ -63,7 +63,8 @@ def give_back() -> None:
 
     A world that was alive when the last base was frozen (a reseed seeds the new world's pinned
     organizations before the old one is let go; a restore builds beside it) is in the permanent
-    generation, where the collector never looks: unfreezing first lets its cycles go."""
+    generation, where the collector never looks: unfreezing first lets any cycle in it go (a reset needs
+    none of this: organizations hold no cycle, see `MockState.reset_steps`)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

@@ -1,8 +1,8 @@
-"""A reset lets go of what it drops even when it was frozen: `seeding.give_back()` (after a large reset,
-a reseed, a restore) freezes every organization alive then, and an Organization holds cycles, so once
-frozen only an unfreeze lets the collector free it. Without one, every later per-tenant reset (the
-pytest plugin's, a CI job's) and every small `reset {}` would keep the old organization for the life of
-the process.
+"""A reset lets go of what it drops even when it was frozen: `seeding.give_back()` (after a reseed or a
+restore) freezes every organization alive then. Had an Organization a reference cycle, once frozen only
+an unfreeze would let the collector free it, and every later per-tenant reset (the pytest plugin's, a CI
+job's) and every `reset {}` would keep the old organization for the life of the process; it has none
+(`test_hardening_memory`), so reference counting frees it, frozen or not.
 
 And nothing freezes what is alive while requests are served: a policy that froze the survivors of every
 full collection (tried in this wave for the create-audience p99, which the untracked audience records

@@ -122,3 +122,16 @@ def test_a_read_after_an_append_evaluates_only_the_new_rows() -> None:
     table.update(3, total_orders=6)
     assert sets.matching(MEANING, lambda: counting, 1).tolist() == full(table, rules)
     assert seen == [50, 1, 2]  # the whole table once; then the changed row and the two appended
+
+
+def test_a_slice_slower_than_planned_makes_the_next_smaller_never_larger(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(materializer.time, "perf_counter", lambda: now[0])
+    pace = materializer._Pace(8000)
+    for spent, step in ((0.005, 8000), (0.040, 2000), (0.001, 2000), (10.0, materializer.MIN_SLICE)):
+        pace.begin()
+        now[0] += spent
+        pace.took()
+        assert pace.step == step

@@ -7,6 +7,7 @@ full pass can run in slices that a caller interleaves with other work (each `nex
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,8 @@ DELTA_FLOOR = 4096
 #: rows: a slice has a fixed cost per rule).
 SLICE_WORK = 800_000
 MIN_SLICE = 1024
+#: What one slice should take at most: a slower one makes the next smaller (see `_Pace`).
+SLICE_SECONDS = 0.010
 #: Rounds of `warm` (each catches up what changed during the one before: fewer rows every time).
 CATCH_UPS = 6
 
@@ -103,10 +106,13 @@ def _evaluate(table: ConsumerTable, predicate: Predicate, lo: int, hi: int, step
     """The positions in [lo, hi) the predicate selects, `step` rows per slice."""
     if lo == 0 and hi == len(table) and hi <= step:
         return np.flatnonzero(predicate(table)).astype(np.int64)
-    parts = []
-    for start in range(lo, hi, step):
-        end = min(hi, start + step)
+    parts, pace, start = [], _Pace(step), lo
+    while start < hi:
+        pace.begin()
+        end = min(hi, start + pace.step)
         parts.append(np.flatnonzero(predicate(RowsView.range(table, start, end))).astype(np.int64) + start)
+        pace.took()
+        start = end
         yield
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
@@ -121,10 +127,13 @@ def _caught_up(
 ) -> Steps[Positions]:
     """`known`'s positions with the changed rows evaluated again and the appended ones evaluated."""
     positions, before = known[0], known[1]
-    selected = []
-    for start in range(0, len(changed), step):
-        rows = changed[start : start + step]
+    selected, pace, start = [], _Pace(step), 0
+    while start < len(changed):
+        pace.begin()
+        rows = changed[start : start + pace.step]
         selected.append(rows[predicate(RowsView.positions(table, rows))])
+        pace.took()
+        start += len(rows)
         yield
     appended = yield from _evaluate(table, predicate, before, n, step)
     if len(changed):
@@ -135,3 +144,22 @@ def _caught_up(
         chosen = np.concatenate(selected)
         positions = np.insert(kept, np.searchsorted(kept, chosen), chosen)  # ...and those selected now return
     return np.concatenate((positions, appended)) if len(appended) else positions
+
+
+class _Pace:
+    """A slice's rows, made smaller when a slice took longer than SLICE_SECONDS (a slow or busy machine,
+    rules dearer than planned); never larger than planned. Only when the loop is let go depends on it."""
+
+    __slots__ = ("_started", "step")
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self._started = 0.0
+
+    def begin(self) -> None:
+        self._started = time.perf_counter()
+
+    def took(self) -> None:
+        spent = time.perf_counter() - self._started
+        if spent > SLICE_SECONDS:
+            self.step = max(MIN_SLICE, min(self.step, int(self.step * SLICE_SECONDS / spent)))

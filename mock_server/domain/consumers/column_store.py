@@ -81,6 +81,10 @@ class ColumnStore:
         """A numeric column's head alone (positions below `base`; read only)."""
         return self._head[name]
 
+    def tail_strings(self, name: str) -> list[str | None]:
+        """A string column's values past the head, as stored (the live list: read only)."""
+        return self._tail_strings[name]
+
     def take(self, name: str, positions: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
         """A numeric column's values at `positions` (a copy)."""
         head = self._head[name]

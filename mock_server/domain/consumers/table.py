@@ -137,7 +137,8 @@ class ConsumerTable:
                 index = ValueIndex.build(None if v is None else key(v) for v in generated)
                 self._base.lookups[("index", name)] = index
             if self._string_writes.get(name, 0):  # (appends without a value keep the base's valid)
-                index = index.changed(generated, self.strings(name), self._touched, key)
+                tail = self._columns.tail_strings(name)
+                index = index.changed(generated, self.strings(name), self._touched, key, tail)
                 self._own_indexes.add(name)
             self._indexes[name] = index
         return index
@@ -146,7 +147,8 @@ class ConsumerTable:
         """The column's index to change, when one is built (the base's gets a layer of this table's)."""
         index = self._indexes.get(name)
         if index is not None and name not in self._own_indexes:
-            index = self._indexes[name] = LayeredIndex(index, self.base_len)
+            tail = self._columns.tail_strings(name)
+            index = self._indexes[name] = LayeredIndex(index, self.base_len, tail)
             self._own_indexes.add(name)
         return index
 

@@ -1,9 +1,15 @@
 """A lookup from an identifier value (email, phone, external id) to the lowest position holding it; a
-table's own changes layered over the index of the seed's generated values, which every table shares."""
+table's own changes layered over the index of the seed's generated values, which every table shares, its
+few appended rows found by scanning them rather than indexed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+
+#: While a table has appended at most this many rows, a layer finds their values by searching the column's
+#: appended values (one C-level list search) rather than keeping them in a dict of its own: an organization
+#: that adds a few hundred consumers pays nothing for their index.
+SCANNED = 512
 
 
 class ValueIndex:
@@ -37,11 +43,13 @@ class ValueIndex:
         values: Sequence[str | None],
         touched: Iterable[int],
         key: Callable[[str], str],
+        tail: Sequence[str | None] | None = None,
     ) -> ValueIndex:
         """This index (over the `generated` values) for a column now holding `values`: a layer over it
         with the `touched` positions' changes and every position past the generated ones (keys made by
-        `key`). Cheaper than building it afresh: this one is shared, not copied."""
-        index = LayeredIndex(self, len(generated))
+        `key`; `tail`: those positions' stored keys, live, see `LayeredIndex`). Cheaper than building it
+        afresh: this one is shared, not copied."""
+        index = LayeredIndex(self, len(generated), tail)
         for position in sorted(touched):
             old, new = generated[position], values[position]
             if old != new:
@@ -113,17 +121,22 @@ class ValueIndex:
 
 class LayeredIndex(ValueIndex):
     """A table's index over a shared one: its own values (what it added) on top, and the base's
-    positions whose value it changed hidden. Reads as one index; the base is never written."""
+    positions whose value it changed hidden. Reads as one index; the base is never written.
 
-    __slots__ = ("_base", "_base_len", "_hidden")
+    `tail`, when given, is the column's values past the base as the table stores them (keys, live: the
+    table writes a value there before it tells the index): while it holds at most SCANNED values they are
+    searched, not indexed; past that they are indexed once and from then on like any other."""
 
-    def __init__(self, base: ValueIndex, base_len: int) -> None:
+    __slots__ = ("_base", "_base_len", "_hidden", "_tail")
+
+    def __init__(self, base: ValueIndex, base_len: int, tail: Sequence[str | None] | None = None) -> None:
         super().__init__()
         self._base, self._base_len = base, base_len
         self._hidden: set[int] = set()  # base positions whose base value is no longer theirs
+        self._tail = tail
 
     def first(self, value: str) -> int | None:
-        own = super().first(value)
+        found = super().first(value)
         base = self._base
         holders = base._dups.get(value) if base._dups else None
         if holders is None:
@@ -131,18 +144,46 @@ class LayeredIndex(ValueIndex):
             holders = [] if held is None else [held]
         for position in holders:  # ascending
             if position not in self._hidden:
-                return position if own is None or position < own else own
-        return own
+                return position if found is None or position < found else found
+        if found is None and value and self._scanning():  # (appended rows come after every other)
+            try:
+                return self._base_len + self._tail.index(value)  # type: ignore[union-attr]  # scanning
+            except ValueError:
+                return None
+        return found
 
     def holds_any(self, values: Iterable[str]) -> bool:
         values = set(values)
+        values.discard("")
         if super().holds_any(values):
+            return True
+        if self._scanning() and not values.isdisjoint(self._tail):  # type: ignore[arg-type]  # scanning
             return True
         if not self._hidden:
             return self._base.holds_any(values)
         return any(self.first(v) is not None for v in values if self._base.holds_any((v,)))
 
+    def add(self, value: str, position: int) -> None:
+        if position < self._base_len or not self._scanning():
+            super().add(value, position)
+
+    def add_run(self, values: Sequence[str | None], start: int) -> None:
+        if start < self._base_len or not self._scanning():
+            super().add_run(values, start)
+
     def discard(self, value: str, position: int) -> None:
         super().discard(value, position)
         if position < self._base_len:
             self._hidden.add(position)
+
+    def _scanning(self) -> bool:
+        """Whether the appended values are searched (not indexed); past SCANNED of them, they are
+        indexed here, once."""
+        tail = self._tail
+        if tail is None:
+            return False
+        if len(tail) <= SCANNED:
+            return True
+        self._tail = None
+        super().add_run(list(tail), self._base_len)
+        return False

@@ -49,8 +49,8 @@ def consumer_source(seed: int, n: int, progress: Progress | None = None) -> Cons
     Freezing moves everything alive (Faker's tables, the app, the new columns) out of the collector's
     sight, so later gen-2 collections stop walking them (toolchain notes: 333 ms pauses otherwise).
     What is garbage already is collected first: frozen, a cycle in it would never be (organizations
-    hold none any more, but the rest of a discarded world may). It lives here, not in the domain, because it is a
-    process-wide side effect.
+    hold none any more, but the rest of a discarded world may). It lives here, not in the domain,
+    because it is a process-wide side effect.
     """
     columns = generate_columns(seed, n, progress)
     gc.collect()

@@ -16,7 +16,7 @@ from typing import Any
 from mock_server.control import DEFAULT_CAPACITY, DeclaredResponses, FaultBook, Journal
 from mock_server.control.upload_grants import UploadGrants
 from mock_server.domain.kernel import DEFAULT_START, Clock, Invalid, Issue, Steps, finish
-from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS, World, check_snapshot, key_hash
+from mock_server.domain.world import DEFAULT_MAX_ORGANIZATIONS, Organization, World, check_snapshot, key_hash
 from mock_server.scenarios.book import ScenarioBook
 from mock_server.scenarios.source import ScenarioSource
 from mock_server.seeding import consumer_source, give_back, trim
@@ -127,6 +127,7 @@ class MockState:
             # the dropped tenants' names go too (kept, they would pin freed memory)
             alive = {tenant_hash for tenant_hash, _ in self.world.organizations()}
             self.labels = {h: label for h, label in self.labels.items() if h in alive}
+        self._forget_uploads(dropped, secret_key)
         many = len(dropped) > GIVE_BACK_AFTER
         while dropped:
             del dropped[-RELEASE_SLICE:]
@@ -134,12 +135,27 @@ class MockState:
                 yield
         return many
 
+    def _forget_uploads(self, dropped: list[Organization], secret_key: str | None) -> None:
+        """The scenario CSVs kept for the dropped organizations' imports go with them (kept, every
+        stranger's furnished organization would leave its own behind for the life of the process)."""
+        uploads = self.scenarios.uploads
+        if not uploads or not dropped:
+            return
+        if secret_key is None:
+            kept = {i for _, org in self.world.organizations() for i in org.imports.import_ids()}
+        else:  # its rebuilt organization (the same ids, the same seed)
+            kept = set(self.world.organization_for_key(secret_key).imports.import_ids())
+        for org in dropped:
+            for import_id in org.imports.import_ids() - kept:
+                uploads.pop(import_id, None)
+
     def trim(self) -> None:
         """Hand the C heap's free pages back to the system (after a large reset)."""
         trim()
 
     def reseed(self, seed: int, consumers: int | None = None) -> None:
         consumers = self.world.consumers_per_org if consumers is None else consumers
+        self.scenarios.uploads.clear()  # the old world's scenario CSVs go with it
         self.world = self._build(seed, consumers, warm=False)  # the old world is let go before seeding
         self._warm(self.world)
         self.uploads = UploadGrants()  # a new object, not cleared: a failed scenario load puts the old back

@@ -310,6 +310,32 @@ def test_a_template_furnishes_every_new_organization_and_survives_resets(make: M
     assert [a["name"] for a in after] == ["Everyone"]
 
 
+def test_a_reset_forgets_the_csvs_of_the_organizations_it_dropped() -> None:
+    # every furnished organization's scenario import keeps its CSV for the export; a stranger's must go
+    # with its organization, or each new key would leave one behind for the life of the process
+    app = create_app(consumers=200)
+    client = TestClient(app)
+    load(client)  # a named organization with imports
+    load(
+        client,
+        "organizations:\n  - key: '*'\n    audiences:\n      - name: Imported\n        type: STATIC\n"
+        '        imports:\n          - status: COMPLETED\n            csv: "email\\nada@example.com\\n"\n',
+    )
+    uploads = app.state.scenarios.uploads
+    named = len(uploads)
+    for n in range(5):
+        client.get("/api/v1/audiences", headers={"Authorization": f"Bearer sk_test_stranger_{n}"})
+    assert len(uploads) == named + 5
+    for _ in range(3):
+        assert client.post("/_mock/reset", json={"secretKey": "sk_test_stranger_0"}).status_code == 200
+    assert len(uploads) == named + 5  # a tenant reset replaces its organization's, adds none
+    exported = client.get("/_mock/scenario").json()
+    assert client.post("/_mock/reset", json={}).status_code == 200
+    assert len(uploads) == named  # the strangers are gone, and their CSVs with them
+    assert client.get("/_mock/scenario").json()["organizations"][0] == exported["organizations"][0]
+    client.close()
+
+
 def test_a_reset_comes_back_to_what_the_scenario_made(make: Make) -> None:
     client = make()
     load(client)

@@ -6,7 +6,7 @@ on /api (the reference) and as `SUCCESS` on /api/v1 (the guide); the other three
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, KeysView, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -193,6 +193,10 @@ class ImportBook:
         if record is None or record.archived:
             raise NotFound("Import", import_id)
         return record
+
+    def import_ids(self) -> KeysView[str]:
+        """Every import's id, archived ones too."""
+        return self._imports.keys()
 
     def for_audience(self, audience_id: str) -> list[AudienceImport]:
         """The audience's imports, oldest first."""

@@ -13,7 +13,6 @@ import gc
 import hashlib
 import logging
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -233,7 +232,7 @@ def _write_forked(url: str, position: str, encode: Callable[[], bytes]) -> NoRet
             client.eval(SAVE_SNAPSHOT, 3, SNAPSHOT_KEY, LOG_KEY, SNAPSHOT_CLAIM_KEY, position, data, position)
         code = 0
     except BaseException as error:
-        with contextlib.suppress(Exception):
-            print(f"fanfare-mock: snapshot not written: {error!r}", file=sys.stderr, flush=True)
+        with contextlib.suppress(Exception):  # a raw write: a lock another thread held at the fork stays held
+            os.write(2, f"fanfare-mock: snapshot not written: {error!r}\n".encode())
     finally:
         os._exit(code)

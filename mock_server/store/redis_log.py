@@ -13,6 +13,7 @@ import gc
 import hashlib
 import logging
 import os
+import signal
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -226,6 +227,7 @@ def _write_forked(url: str, position: str, encode: Callable[[], bytes]) -> NoRet
     loop), and exit without running anything of the parent's (no atexit, no buffered output)."""
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server: the copy finishes its save
         gc.disable()  # a collection would touch (and so copy) every tracked object of the parent's
         data = encode()
         with SyncRedis.from_url(url, socket_connect_timeout=2, socket_timeout=60) as client:

@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 #: appended values (one C-level list search) rather than keeping them in a dict of its own: an organization
 #: that adds a few hundred consumers pays nothing for their index.
 SCANNED = 512
+#: The bits of a layer's filter of the values it scans for (4,096: at most SCANNED values set about one in
+#: eight): a value whose bit is clear is not among them, and most lookups (new consumers) are such misses.
+_FILTER_BITS = 4096
 
 
 class ValueIndex:
@@ -125,15 +128,18 @@ class LayeredIndex(ValueIndex):
 
     `tail`, when given, is the column's values past the base as the table stores them (keys, live: the
     table writes a value there before it tells the index): while it holds at most SCANNED values they are
-    searched, not indexed; past that they are indexed once and from then on like any other."""
+    searched, not indexed (a bit filter of the values given skips the search for most values not there);
+    past that they are indexed once and from then on like any other."""
 
-    __slots__ = ("_base", "_base_len", "_hidden", "_tail")
+    __slots__ = ("_base", "_base_len", "_filter", "_hidden", "_tail")
 
     def __init__(self, base: ValueIndex, base_len: int, tail: Sequence[str | None] | None = None) -> None:
         super().__init__()
         self._base, self._base_len = base, base_len
         self._hidden: set[int] = set()  # base positions whose base value is no longer theirs
         self._tail = tail
+        self._filter = bytearray(_FILTER_BITS // 8)  # a bit per hash: set for every value ever added there
+        self._mark(tail or ())
 
     def first(self, value: str) -> int | None:
         found = super().first(value)
@@ -145,7 +151,7 @@ class LayeredIndex(ValueIndex):
         for position in holders:  # ascending
             if position not in self._hidden:
                 return position if found is None or position < found else found
-        if found is None and value and self._scanning():  # (appended rows come after every other)
+        if found is None and value and self._maybe(value) and self._scanning():  # (tail rows come last)
             try:
                 return self._base_len + self._tail.index(value)  # type: ignore[union-attr]  # scanning
             except ValueError:
@@ -157,7 +163,8 @@ class LayeredIndex(ValueIndex):
         values.discard("")
         if super().holds_any(values):
             return True
-        if self._scanning() and not values.isdisjoint(self._tail):  # type: ignore[arg-type]  # scanning
+        maybe = {v for v in values if self._maybe(v)}
+        if maybe and self._scanning() and not maybe.isdisjoint(self._tail):  # type: ignore[arg-type]
             return True
         if not self._hidden:
             return self._base.holds_any(values)
@@ -166,10 +173,14 @@ class LayeredIndex(ValueIndex):
     def add(self, value: str, position: int) -> None:
         if position < self._base_len or not self._scanning():
             super().add(value, position)
+        else:
+            self._mark((value,))
 
     def add_run(self, values: Sequence[str | None], start: int) -> None:
         if start < self._base_len or not self._scanning():
             super().add_run(values, start)
+        else:
+            self._mark(values)
 
     def discard(self, value: str, position: int) -> None:
         super().discard(value, position)
@@ -187,3 +198,15 @@ class LayeredIndex(ValueIndex):
         self._tail = None
         super().add_run(list(tail), self._base_len)
         return False
+
+    def _mark(self, values: Iterable[str | None]) -> None:
+        bits = self._filter
+        for value in values:
+            if value:
+                bit = hash(value) & (_FILTER_BITS - 1)
+                bits[bit >> 3] |= 1 << (bit & 7)
+
+    def _maybe(self, value: str) -> bool:
+        """False when `value` was never added to the tail (it cannot be there); True when it may be."""
+        bit = hash(value) & (_FILTER_BITS - 1)
+        return bool(self._filter[bit >> 3] & (1 << (bit & 7)))

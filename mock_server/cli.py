@@ -172,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_ORGANIZATIONS,
         metavar="N",
         help="organizations distinct secret keys may make, at most (default: 2,000; at 1,000 consumers "
-        "about 17 KB each, 400 KB with the demo scenario's contents); a new key past it is a 401 until "
+        "about 7 KB each, 130 KB with the demo scenario's contents); a new key past it is a 401 until "
         "POST /_mock/reset {}; --keys are all served",
     )
     kept = serve.add_mutually_exclusive_group()

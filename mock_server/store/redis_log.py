@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -185,7 +186,8 @@ class RedisLog:
         the copy sees the world as it is at the fork, copy-on-write, so the event loop goes on serving
         while the copy encodes (a pause of seconds at a large world, on the one worker that writes). The
         fork happens before this awaits anything: the caller's world is at `position` then."""
-        if not hasattr(os, "fork"):
+        if not hasattr(os, "fork") or threading.current_thread() is not threading.main_thread():
+            # no fork from the start-up replay's thread (the main thread waits on it meanwhile): encoded here
             data = encode()
             await self.save_snapshot(position, data, claimed=True)
             return len(data)

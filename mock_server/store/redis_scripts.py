@@ -84,7 +84,7 @@ if group ~= '' then
   if holder == group then
     redis.call('PEXPIRE', KEYS[3], lease_ms)
     granted = 1
-  elseif not holder and mine == 0 then
+  elseif not holder and mine == 0 and wait == 0 then  -- (a lease taken now would run out in the wait)
     redis.call('SET', KEYS[3], group, 'PX', lease_ms)
     granted = 1
   end

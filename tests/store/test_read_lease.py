@@ -125,7 +125,9 @@ def test_two_writing_hosts_end_with_no_lease_and_no_wait(
     async def run() -> None:
         await a.exchange([COMMAND], "0-0")
         assert store.get(LEASE_KEY) == a.group.encode()
-        await b.exchange([COMMAND], "0-0")  # takes it from a (after a's lease ran out): b may hold it now
+        await b.exchange([COMMAND], "0-0")  # takes it from a: answered once a's lease ran out
+        assert store.get(LEASE_KEY) is None and store.smembers(CONTESTED_KEY) == {a.group.encode()}
+        await b.exchange((), "0-0")  # b was not in the contest: it may hold the lease now
         assert store.get(LEASE_KEY) == b.group.encode()
         await a.exchange([COMMAND], "0-0")
         assert store.get(LEASE_KEY) is None

@@ -72,9 +72,9 @@ class PackedRing:
         self._write = at + n
         return evicted
 
-    def records(self, first: int = 0) -> Iterator[Record]:
-        """The kept records from the `first`-oldest on, oldest first, decoded."""
-        for index in range(first, self._count):
+    def records(self) -> Iterator[Record]:
+        """The kept records, oldest first, decoded."""
+        for index in range(self._count):
             yield self[index]
 
     def __getitem__(self, index: int) -> Record:
